@@ -1,0 +1,469 @@
+/*
+ * keys: SPEC §7 in one file: key names, bucket starts, offset records, and
+ * the flush script with the ARGV that feeds it. Core module: no I/O, no
+ * clock; the sink sends what this file builds.
+ *
+ * The flush script takes numkeys 0 and everything in ARGV:
+ *
+ *   1 prefix  2 host  3 now_ms (unix ms)
+ *   nfiles,   then per file:  field, expected ("" = absent), next
+ *   nres,     then per bucket resolution: name ("10s"), res_s, retention_s
+ *   ncells,   then per cell:  start_s, npairs, npairs x (class name, count)
+ *   nuncl,    then nuncl x (value, count)
+ *   ncloses,  then ncloses x (resolution index, 1-based; start_s)
+ *   nstats,   then nstats x (field, value)
+ *
+ * Only classes with a non-zero count are sent. The script parses all of
+ * ARGV before its first write, because Redis keeps the writes a script made
+ * before a runtime error: a malformed ARGV must fail before touching data.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agg.h"
+#include "base.h"
+#include "config.h"
+#include "keys.h"
+#include "tally.h"
+
+void
+argv_add(struct argv *a, const void *p, size_t len)
+{
+	char *s;
+
+	if (a->n == a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 32;
+		a->v = xrealloc(a->v, a->cap * sizeof(*a->v));
+		a->len = xrealloc(a->len, a->cap * sizeof(*a->len));
+	}
+	s = xmalloc(len + 1);
+	if (len > 0)
+		memcpy(s, p, len);
+	s[len] = '\0';
+	a->v[a->n] = s;
+	a->len[a->n] = len;
+	a->n++;
+}
+
+void
+argv_addstr(struct argv *a, const char *s)
+{
+	argv_add(a, s, strlen(s));
+}
+
+void
+argv_addu64(struct argv *a, uint64_t n)
+{
+	char tmp[24];
+	int len;
+
+	len = snprintf(tmp, sizeof(tmp), "%" PRIu64, n);
+	argv_add(a, tmp, (size_t)len);
+}
+
+/* Frees the strings, keeps the arrays for the next command. */
+void
+argv_reset(struct argv *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		free(a->v[i]);
+	a->n = 0;
+}
+
+void
+argv_free(struct argv *a)
+{
+	if (a == NULL)
+		return;
+	argv_reset(a);
+	free(a->v);
+	free(a->len);
+	a->v = NULL;
+	a->len = NULL;
+	a->cap = 0;
+}
+
+void
+keys_name(struct buf *out, const char *prefix, const char *name)
+{
+	buf_puts(out, prefix);
+	buf_puts(out, name);
+}
+
+uint64_t
+keys_bucket_start(uint64_t t_s, uint64_t res_s)
+{
+	if (res_s == 0)
+		return t_s;
+	return t_s - t_s % res_s;
+}
+
+/*
+ * Plain Lua 5.1 as Redis 7.0 runs it. HGET of a missing field gives false,
+ * hence `or ''`. Numbers go back to Redis through string.format('%d') so
+ * large values never turn into "1e+15".
+ */
+static const char flush_script[] =
+"-- errwatch flush (SPEC sections 7, 8). numkeys 0, all in ARGV (keys.c).\n"
+"local prefix, host, now_ms = ARGV[1], ARGV[2], ARGV[3]\n"
+"local now_s = math.floor(tonumber(now_ms) / 1000)\n"
+"local pos = 4\n"
+"local function take()\n"
+"  local v = ARGV[pos]\n"
+"  if v == nil then error('errwatch flush: ARGV too short') end\n"
+"  pos = pos + 1\n"
+"  return v\n"
+"end\n"
+"local function takenum()\n"
+"  local v = tonumber(take())\n"
+"  if v == nil then error('errwatch flush: number expected') end\n"
+"  return v\n"
+"end\n"
+"local function int(n) return string.format('%d', n) end\n"
+"\n"
+"-- Parse everything first: a runtime error after a write would leave\n"
+"-- half a batch applied.\n"
+"local files = {}\n"
+"for f = 1, takenum() do\n"
+"  local field = take()\n"
+"  local expected = take()\n"
+"  local nxt = take()\n"
+"  files[f] = {field = field, expected = expected, nxt = nxt}\n"
+"end\n"
+"local res = {}\n"
+"for r = 1, takenum() do\n"
+"  local name = take()\n"
+"  local res_s = takenum()\n"
+"  local ret_s = takenum()\n"
+"  res[r] = {name = name, res_s = res_s, ret_s = ret_s}\n"
+"end\n"
+"local cells = {}\n"
+"for c = 1, takenum() do\n"
+"  local start_s = takenum()\n"
+"  local pairs_ = {}\n"
+"  for p = 1, takenum() do\n"
+"    local cls = take()\n"
+"    local n = take()\n"
+"    pairs_[p] = {cls = cls, n = n}\n"
+"  end\n"
+"  cells[c] = {start_s = start_s, pairs = pairs_}\n"
+"end\n"
+"local uncl = {}\n"
+"for u = 1, takenum() do\n"
+"  local v = take()\n"
+"  local n = take()\n"
+"  uncl[u] = {v = v, n = n}\n"
+"end\n"
+"local closes = {}\n"
+"for k = 1, takenum() do\n"
+"  local r = res[takenum()]\n"
+"  local start_s = takenum()\n"
+"  if r == nil then error('errwatch flush: bad resolution index') end\n"
+"  closes[k] = {r = r, start_s = start_s}\n"
+"end\n"
+"local stats = {}\n"
+"for s = 1, takenum() do\n"
+"  local field = take()\n"
+"  local value = take()\n"
+"  stats[#stats + 1] = field\n"
+"  stats[#stats + 1] = value\n"
+"end\n"
+"\n"
+"-- Compare-and-set of the offsets (SPEC §8).\n"
+"local okey = prefix .. 'offsets:' .. host\n"
+"local at_expected, at_next = true, true\n"
+"for _, f in ipairs(files) do\n"
+"  local cur = redis.call('HGET', okey, f.field) or ''\n"
+"  if cur ~= f.expected then at_expected = false end\n"
+"  if cur ~= f.nxt then at_next = false end\n"
+"end\n"
+"local reply = 'OK'\n"
+"if not at_expected then\n"
+"  if at_next then return redis.status_reply('DUP') end\n"
+"  if redis.call('EXISTS', okey) == 1 then\n"
+"    return redis.status_reply('CONFLICT')\n"
+"  end\n"
+"  -- Redis lost its state: keep our positions, never recount history.\n"
+"  reply = 'WIPED'\n"
+"end\n"
+"\n"
+"for _, f in ipairs(files) do\n"
+"  redis.call('HSET', okey, f.field, f.nxt)\n"
+"end\n"
+"\n"
+"-- Counts: totals, this host's totals, one hash per resolution.\n"
+"local ctotal = prefix .. 'count:total'\n"
+"local htotal = prefix .. 'host:' .. host .. ':count:total'\n"
+"local function bucket_key(r, start_s)\n"
+"  return prefix .. 'count:' .. r.name .. ':' ..\n"
+"      int(start_s - start_s % r.res_s)\n"
+"end\n"
+"for _, c in ipairs(cells) do\n"
+"  for _, p in ipairs(c.pairs) do\n"
+"    redis.call('HINCRBY', ctotal, p.cls, p.n)\n"
+"    redis.call('HINCRBY', htotal, p.cls, p.n)\n"
+"    for _, r in ipairs(res) do\n"
+"      redis.call('HINCRBY', bucket_key(r, c.start_s), p.cls, p.n)\n"
+"    end\n"
+"  end\n"
+"  if #c.pairs > 0 then\n"
+"    for _, r in ipairs(res) do\n"
+"      redis.call('EXPIRE', bucket_key(r, c.start_s), int(r.ret_s), 'NX')\n"
+"    end\n"
+"  end\n"
+"end\n"
+"\n"
+"-- Unclassified breakdown, bounded (SPEC §5): 256 fields, then 'other'.\n"
+"local ukey = prefix .. 'unclassified'\n"
+"for _, u in ipairs(uncl) do\n"
+"  local v = u.v\n"
+"  if redis.call('HEXISTS', ukey, v) == 0 and\n"
+"      redis.call('HLEN', ukey) >= 256 then\n"
+"    v = 'other'\n"
+"  end\n"
+"  redis.call('HINCRBY', ukey, v, u.n)\n"
+"end\n"
+"\n"
+"-- Closed buckets into the series streams, once each: the stream's last\n"
+"-- generated ID (deleted or trimmed entries included) at or past ours\n"
+"-- means this close, or a later one, is already there.\n"
+"local function last_id(skey)\n"
+"  if redis.call('EXISTS', skey) == 0 then return nil end\n"
+"  local info = redis.call('XINFO', 'STREAM', skey)\n"
+"  for j = 1, #info - 1, 2 do\n"
+"    if info[j] == 'last-generated-id' then\n"
+"      local ms, seq = string.match(info[j + 1], '^(%d+)-(%d+)$')\n"
+"      return tonumber(ms), tonumber(seq)\n"
+"    end\n"
+"  end\n"
+"  return nil\n"
+"end\n"
+"for _, k in ipairs(closes) do\n"
+"  local skey = prefix .. 'series:' .. k.r.name\n"
+"  local start_s = k.start_s - k.start_s % k.r.res_s\n"
+"  local id_ms = start_s * 1000\n"
+"  local ms, seq = last_id(skey)\n"
+"  if ms == nil or ms < id_ms or (ms == id_ms and seq < 1) then\n"
+"    local h = redis.call('HGETALL', bucket_key(k.r, start_s))\n"
+"    local minid = math.max(0, now_s - k.r.ret_s) * 1000\n"
+"    local args = {skey, 'MINID', '~', int(minid), int(id_ms) .. '-1'}\n"
+"    local total = 0\n"
+"    for j = 1, #h - 1, 2 do\n"
+"      args[#args + 1] = h[j]\n"
+"      args[#args + 1] = h[j + 1]\n"
+"      total = total + tonumber(h[j + 1])\n"
+"    end\n"
+"    args[#args + 1] = '_total'\n"
+"    args[#args + 1] = int(total)\n"
+"    redis.call('XADD', unpack(args))\n"
+"  end\n"
+"end\n"
+"\n"
+"-- Statistics and the heartbeat.\n"
+"local skey = prefix .. 'stats:' .. host\n"
+"stats[#stats + 1] = 'last_flush_ms'\n"
+"stats[#stats + 1] = now_ms\n"
+"redis.call('HSET', skey, unpack(stats))\n"
+"redis.call('EXPIRE', skey, 604800)\n"
+"redis.call('ZADD', prefix .. 'hosts', int(now_s), host)\n"
+"return redis.status_reply(reply)\n";
+
+const char *
+keys_flush_script(void)
+{
+	return flush_script;
+}
+
+static size_t
+cell_pairs(const struct tally *t)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < tally_nclasses(t); i++)
+		if (tally_get(t, i) > 0)
+			n++;
+	return n;
+}
+
+static uint64_t
+ms_to_s(uint64_t ms)
+{
+	return ms >= 1000 ? ms / 1000 : 1;
+}
+
+/* Starts out afresh: whatever out held is dropped. */
+void
+keys_flush_argv(struct argv *out, const struct flush_meta *m,
+    const struct batch *b)
+{
+	const struct batch_cell *c;
+	const struct tally *t;
+	const char *v;
+	uint64_t n;
+	size_t i, j, ncells = 0, nuncl;
+
+	argv_reset(out);
+	argv_addstr(out, m->prefix);
+	argv_addstr(out, m->host);
+	argv_addu64(out, m->now_ms);
+
+	argv_addu64(out, b->noffsets);
+	for (i = 0; i < b->noffsets; i++) {
+		argv_addstr(out, b->offsets[i].field);
+		argv_addstr(out, b->offsets[i].expected);
+		argv_addstr(out, b->offsets[i].next);
+	}
+
+	argv_addu64(out, m->nbuckets);
+	for (i = 0; i < m->nbuckets; i++) {
+		argv_addstr(out, m->buckets[i].name);
+		argv_addu64(out, ms_to_s(m->buckets[i].res_ms));
+		argv_addu64(out, ms_to_s(m->buckets[i].retention_ms));
+	}
+
+	for (i = 0; i < b->ncells; i++)
+		if (cell_pairs(b->cells[i].counts) > 0)
+			ncells++;
+	argv_addu64(out, ncells);
+	for (i = 0; i < b->ncells; i++) {
+		c = &b->cells[i];
+		if (cell_pairs(c->counts) == 0)
+			continue;
+		argv_addu64(out, c->start_s);
+		argv_addu64(out, cell_pairs(c->counts));
+		for (j = 0; j < tally_nclasses(c->counts); j++) {
+			if ((n = tally_get(c->counts, j)) == 0)
+				continue;
+			argv_addstr(out, m->class_names[j]);
+			argv_addu64(out, n);
+		}
+	}
+
+	t = b->uncl;
+	nuncl = t != NULL ? tally_uncl_count(t) : 0;
+	argv_addu64(out, nuncl);
+	for (i = 0; i < nuncl; i++) {
+		v = tally_uncl_at(t, i, &n);
+		argv_addstr(out, v);
+		argv_addu64(out, n);
+	}
+
+	argv_addu64(out, b->ncloses);
+	for (i = 0; i < b->ncloses; i++) {
+		argv_addu64(out, b->closes[i].res + 1);
+		argv_addu64(out, b->closes[i].start_s);
+	}
+
+	argv_addu64(out, m->nstats);
+	for (i = 0; i < m->nstats; i++) {
+		argv_addstr(out, m->stat_fields[i]);
+		argv_addu64(out, m->stat_values[i]);
+	}
+}
+
+void
+keys_offset_field(struct buf *out, uint64_t dev, uint64_t ino)
+{
+	buf_printf(out, "%" PRIu64 ":%" PRIu64, dev, ino);
+}
+
+void
+keys_offset_value(struct buf *out, const struct offset_rec *r)
+{
+	buf_printf(out, "%" PRIu64 " %" PRIu32 " %016" PRIx64 " %016" PRIx64
+	    " %" PRIu64 " %s", r->offset, r->fp_len, r->fp_hash, r->tail_hash,
+	    r->seen_s, r->path);
+}
+
+/* Decimal digits only (no sign, no blanks, no overflow); *s moves past
+ * them. Returns 0 or -1. */
+static int
+parse_dec(const char **s, uint64_t *out)
+{
+	const char *p = *s;
+	uint64_t v = 0;
+	unsigned d;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		d = (unsigned)(*p - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = v;
+	*s = p;
+	return 0;
+}
+
+/* Exactly 16 hex digits; *s moves past them. Returns 0 or -1. */
+static int
+parse_hex16(const char **s, uint64_t *out)
+{
+	const char *p = *s;
+	uint64_t v = 0;
+	unsigned d;
+	int i;
+
+	for (i = 0; i < 16; i++, p++) {
+		if (*p >= '0' && *p <= '9')
+			d = (unsigned)(*p - '0');
+		else if (*p >= 'a' && *p <= 'f')
+			d = (unsigned)(*p - 'a' + 10);
+		else if (*p >= 'A' && *p <= 'F')
+			d = (unsigned)(*p - 'A' + 10);
+		else
+			return -1;
+		v = v << 4 | d;
+	}
+	*out = v;
+	*s = p;
+	return 0;
+}
+
+static int
+expect_char(const char **s, char c)
+{
+	if (**s != c)
+		return -1;
+	(*s)++;
+	return 0;
+}
+
+/* The path is the last field and runs to the end of the string, so it may
+ * hold spaces. r is only written on success. */
+int
+keys_offset_parse(const char *field, const char *value, struct offset_rec *r)
+{
+	struct offset_rec tmp;
+	const char *p;
+	uint64_t fp_len;
+	size_t plen;
+
+	memset(&tmp, 0, sizeof(tmp));
+	if (field == NULL || value == NULL)
+		return -1;
+	p = field;
+	if (parse_dec(&p, &tmp.dev) < 0 || expect_char(&p, ':') < 0 ||
+	    parse_dec(&p, &tmp.ino) < 0 || *p != '\0')
+		return -1;
+	p = value;
+	if (parse_dec(&p, &tmp.offset) < 0 || expect_char(&p, ' ') < 0 ||
+	    parse_dec(&p, &fp_len) < 0 || fp_len > UINT32_MAX ||
+	    expect_char(&p, ' ') < 0 ||
+	    parse_hex16(&p, &tmp.fp_hash) < 0 || expect_char(&p, ' ') < 0 ||
+	    parse_hex16(&p, &tmp.tail_hash) < 0 || expect_char(&p, ' ') < 0 ||
+	    parse_dec(&p, &tmp.seen_s) < 0 || expect_char(&p, ' ') < 0)
+		return -1;
+	plen = strlen(p);
+	if (plen == 0 || plen >= sizeof(tmp.path))
+		return -1;
+	memcpy(tmp.path, p, plen + 1);
+	tmp.fp_len = (uint32_t)fp_len;
+	*r = tmp;
+	return 0;
+}

@@ -1,0 +1,97 @@
+/*
+ * setup: config, table, matchers and rule checks in one step. Owns what it
+ * loads; a failed load leaves nothing behind.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base.h"
+#include "config.h"
+#include "match.h"
+#include "setup.h"
+#include "table.h"
+
+const char *
+setup_config_path(const char *cli)
+{
+	const char *env;
+
+	if (cli != NULL)
+		return cli;
+	env = getenv("ERRWATCH_CONFIG");
+	if (env != NULL && env[0] != '\0')
+		return env;
+	return CONFIG_DEFAULT_PATH;
+}
+
+static int
+check_rules(const struct config *cfg, const struct table *t,
+    struct ew_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->alerts.nrules; i++) {
+		const struct config_rule *r = &cfg->alerts.rules[i];
+
+		if (!table_match_is_known(t, r->match)) {
+			ew_err_set(err, cfg->path, r->match_pos.line,
+			    r->match_pos.col,
+			    "alerts.rules[%zu].match: \"%s\" is no class name, "
+			    "code or category:NAME of the table", i, r->match);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+struct setup *
+setup_load(const char *path, struct ew_err *err)
+{
+	struct setup *s = xcalloc(1, sizeof(*s));
+	struct ew_err terr = { 0 };
+	size_t i;
+
+	s->cfg = config_load(path, err);
+	if (s->cfg == NULL)
+		goto fail;
+	s->table = table_load(s->cfg->table, &terr);
+	if (s->table == NULL) {
+		char msg[EW_ERR_MSG + EW_ERR_FILE + 32];
+
+		/* Point at the config's table key, and say what is wrong
+		 * with the table (its own file:line when it has one). */
+		ew_err_format(&terr, msg, sizeof(msg));
+		ew_err_set(err, s->cfg->path, s->cfg->table_pos.line,
+		    s->cfg->table_pos.col, "table: %s", msg);
+		goto fail;
+	}
+	s->matchers = xcalloc(s->cfg->ninputs, sizeof(*s->matchers));
+	for (i = 0; i < s->cfg->ninputs; i++) {
+		s->matchers[i] = matcher_create(&s->cfg->inputs[i],
+		    s->cfg->path, err);
+		if (s->matchers[i] == NULL)
+			goto fail;
+	}
+	if (check_rules(s->cfg, s->table, err) < 0)
+		goto fail;
+	return s;
+fail:
+	setup_destroy(s);
+	return NULL;
+}
+
+void
+setup_destroy(struct setup *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	if (s->matchers != NULL && s->cfg != NULL)
+		for (i = 0; i < s->cfg->ninputs; i++)
+			matcher_destroy(s->matchers[i]);
+	free(s->matchers);
+	table_destroy(s->table);
+	config_destroy(s->cfg);
+	free(s);
+}

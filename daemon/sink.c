@@ -1,0 +1,1388 @@
+/*
+ * sink: the Redis link. It owns one hiredis 0.14 async context at a time,
+ * the uv_poll_t that drives it (our adapter: hiredis's ev hooks, never
+ * adapters/libuv.h), a state timer (backoff while DOWN, connect time-out
+ * while connecting) and a reply timer. It never retries a command and
+ * never looks inside one: the caller decides (SPEC §8).
+ *
+ * Invariants: every command accepted by sink_command or sink_eval is a
+ * struct cmd on the sent list until its callback has run, exactly once,
+ * with a reply or NULL. hiredis is entered only from poll_cb and
+ * free_context (in_hiredis > 0 meanwhile); a decision to drop the link
+ * taken under it is only recorded (dropping, why) and carried out when
+ * hiredis has unwound, so the context is never freed inside a hiredis
+ * callback. The context's end is seen in one place, ev_cleanup, which
+ * every path through hiredis's free calls. The memory goes in the close
+ * callback that brings nopen (timers, poll handles, resolver requests)
+ * to zero.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <netdb.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+
+#include "base.h"
+#include "log.h"
+#include "sink.h"
+
+#define BACKOFF_MIN_MS		100
+#define BACKOFF_MAX_MS		5000
+#define CONNECT_TIMEOUT_MS	2000	/* when the options say 0 */
+#define REPLY_TIMEOUT_MS	5000	/* when the options say 0 */
+#define DEFAULT_PORT		6379
+#define WHY_LEN			256
+#define SHA_LEN			40
+
+enum cmd_kind {
+	CMD_USER,		/* sink_command */
+	CMD_EVAL,		/* sink_eval: sent again once on NOSCRIPT */
+	CMD_AUTH,		/* handshake */
+	CMD_SELECT,		/* handshake */
+	CMD_LOAD,		/* handshake: SCRIPT LOAD */
+	CMD_RELOAD,		/* SCRIPT LOAD after a NOSCRIPT */
+};
+
+static const char *const kind_name[] = {
+	"command", "EVALSHA", "AUTH", "SELECT", "SCRIPT LOAD", "SCRIPT LOAD",
+};
+
+/* One command hiredis holds a callback for. */
+struct cmd {
+	struct cmd	*prev;
+	struct cmd	*next;		/* sent list, oldest (re)send first */
+	struct sink	*s;
+	enum cmd_kind	 kind;
+	uint64_t	 sent_ms;	/* uv_now at the last (re)send */
+	bool		 retried;	/* EVALSHA already sent again */
+	sink_reply_fn	*cb;
+	void		*arg;
+	int		 argc;		/* CMD_EVAL: the argv, for a resend */
+	const char	**argv;
+	size_t		*argvlen;
+	void		*mem;		/* one block behind argv */
+};
+
+/* One hiredis context and the poll handle that drives it. The handle may
+ * outlive the context: it is closed in ev_cleanup and freed later. */
+struct conn {
+	uv_poll_t		 poll;
+	struct sink		*s;
+	redisAsyncContext	*ac;	/* NULL once hiredis let it go */
+	int			 events;	/* UV_READABLE | UV_WRITABLE */
+};
+
+/* A name resolution in flight; abandoned when s->resolve moves on. */
+struct resolve {
+	uv_getaddrinfo_t	 req;
+	struct sink		*s;
+};
+
+struct sink {
+	uv_loop_t		*loop;
+	uv_timer_t		 timer;		/* backoff, or connect */
+	uv_timer_t		 reply_timer;
+	enum sink_state		 state;
+
+	char			*path;		/* unix socket, or NULL */
+	char			*host;		/* TCP; no brackets */
+	int			 port;
+	int			 db;
+	char			*user;		/* NULL: the default user */
+	char			*password;	/* NULL: no AUTH */
+	char			*script;	/* NULL: none */
+	char			 sha[SHA_LEN + 1];	/* of script */
+	uint64_t		 connect_timeout_ms;
+	uint64_t		 reply_timeout_ms;
+	sink_state_fn		*on_state;
+	void			*arg;
+
+	struct conn		*conn;		/* current link, or NULL */
+	redisAsyncContext	*ac;		/* conn->ac, or NULL */
+	struct resolve		*resolve;	/* current lookup, or NULL */
+	char			 target[WHY_LEN];	/* for logs */
+	unsigned		 addr_turn;	/* which lookup result to try */
+	int			 hs_left;	/* handshake replies to come */
+
+	struct cmd		*head;		/* sent list */
+	struct cmd		*tail;
+	size_t			 inflight;	/* CMD_USER and CMD_EVAL */
+
+	uint64_t		 backoff_ms;	/* next base delay */
+	uint64_t		 rng;		/* xorshift state for jitter */
+	bool			 failing;	/* DOWN since the last READY */
+	char			 last_down[WHY_LEN];
+
+	int			 in_hiredis;	/* hiredis on the stack */
+	bool			 dropping;	/* drop the link, because why */
+	char			 why[WHY_LEN];
+	bool			 closing;
+	int			 nopen;		/* handles and requests */
+};
+
+static const char *const state_names[] = {
+	"down", "resolving", "connecting", "handshake", "ready", "closed",
+};
+
+static void	poll_cb(uv_poll_t *h, int status, int events);
+static void	timer_cb(uv_timer_t *t);
+static void	reply_timer_cb(uv_timer_t *t);
+static void	drop_link(struct sink *s, const char *why);
+
+const char *
+sink_state_name(enum sink_state st)
+{
+	if ((size_t)st >= ARRAY_SIZE(state_names))
+		return "?";
+	return state_names[st];
+}
+
+/* --- small helpers ----------------------------------------------------- */
+
+static uint64_t
+rng_next(struct sink *s)
+{
+	uint64_t x = s->rng;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	s->rng = x;
+	return x;
+}
+
+/* Equal jitter on a doubling base, SPEC §7: each delay lies between half
+ * and all of the base, never under 100 ms, the base capped at 5 s. */
+static uint64_t
+next_delay(struct sink *s)
+{
+	uint64_t base = s->backoff_ms, d;
+
+	d = base / 2 + rng_next(s) % (base / 2 + 1);
+	if (d < BACKOFF_MIN_MS)
+		d = BACKOFF_MIN_MS;
+	s->backoff_ms = EW_MIN(base * 2, BACKOFF_MAX_MS);
+	return d;
+}
+
+static void
+set_state(struct sink *s, enum sink_state to, const char *why)
+{
+	enum sink_state from = s->state;
+	bool loud;
+
+	if (from == to)
+		return;
+	s->state = to;
+	/* SPEC §7: a failure logs when it starts or changes, and the end
+	 * of it logs; the retries in between are silent */
+	if (to == SINK_DOWN) {
+		loud = !s->failing || strcmp(s->last_down, why) != 0;
+		s->failing = true;
+		snprintf(s->last_down, sizeof(s->last_down), "%s", why);
+	} else {
+		loud = to == SINK_READY || to == SINK_CLOSED || !s->failing;
+	}
+	if (loud && to == SINK_DOWN)
+		log_warn("redis: %s -> %s (%s)", state_names[from],
+		    state_names[to], why);
+	else if (loud)
+		log_info("redis: %s -> %s (%s)", state_names[from],
+		    state_names[to], why);
+	if (to == SINK_READY) {
+		s->failing = false;
+		s->last_down[0] = '\0';
+	}
+	if (s->on_state != NULL)
+		s->on_state(s->arg, to, why);
+}
+
+/* Records why the link is to go; the first reason wins. */
+static void
+note_why(struct sink *s, const char *why)
+{
+	if (s->dropping)
+		return;
+	s->dropping = true;
+	snprintf(s->why, sizeof(s->why), "%s", why);
+}
+
+/* --- replies ----------------------------------------------------------- */
+
+struct arena {
+	struct sink_reply	*node;	/* next free node */
+	char			*str;	/* next free string byte */
+};
+
+static void
+reply_size(const redisReply *r, size_t *nodes, size_t *bytes)
+{
+	size_t i;
+
+	(*nodes)++;
+	switch (r->type) {
+	case REDIS_REPLY_STRING:
+	case REDIS_REPLY_STATUS:
+	case REDIS_REPLY_ERROR:
+		*bytes += r->len + 1;
+		break;
+	case REDIS_REPLY_ARRAY:
+		for (i = 0; i < r->elements; i++)
+			reply_size(r->element[i], nodes, bytes);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+reply_fill(struct sink_reply *dst, const redisReply *r, struct arena *a)
+{
+	struct sink_reply *kids;
+	char *p;
+	size_t i;
+
+	switch (r->type) {
+	case REDIS_REPLY_STRING:
+	case REDIS_REPLY_STATUS:
+	case REDIS_REPLY_ERROR:
+		dst->type = r->type == REDIS_REPLY_STRING ? SINK_REPLY_STRING :
+		    r->type == REDIS_REPLY_STATUS ? SINK_REPLY_STATUS :
+		    SINK_REPLY_ERROR;
+		p = a->str;
+		if (r->len > 0)
+			memcpy(p, r->str, r->len);
+		p[r->len] = '\0';
+		a->str += r->len + 1;
+		dst->str = p;
+		dst->len = r->len;
+		break;
+	case REDIS_REPLY_INTEGER:
+		dst->type = SINK_REPLY_INTEGER;
+		dst->integer = r->integer;
+		break;
+	case REDIS_REPLY_ARRAY:
+		dst->type = SINK_REPLY_ARRAY;
+		kids = a->node;		/* siblings stay contiguous */
+		a->node += r->elements;
+		for (i = 0; i < r->elements; i++)
+			reply_fill(&kids[i], r->element[i], a);
+		dst->elem = kids;
+		dst->nelem = r->elements;
+		break;
+	default:
+		dst->type = SINK_REPLY_NIL;
+		break;
+	}
+}
+
+/* A deep copy of r in one block: nodes first, then the strings. Free the
+ * returned pointer (the root) with free(). */
+static struct sink_reply *
+reply_copy(const redisReply *r)
+{
+	struct sink_reply *root;
+	struct arena a;
+	size_t nodes = 0, bytes = 0;
+
+	reply_size(r, &nodes, &bytes);
+	root = xcalloc(1, nodes * sizeof(*root) + bytes);
+	a.node = root + 1;
+	a.str = (char *)(root + nodes);
+	reply_fill(root, r, &a);
+	return root;
+}
+
+static bool
+is_error(const redisReply *r, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return r != NULL && r->type == REDIS_REPLY_ERROR && r->len >= n &&
+	    memcmp(r->str, prefix, n) == 0 &&
+	    (r->len == n || r->str[n] == ' ');
+}
+
+/*
+ * Error replies that say this link (not this command) is wrong, so the
+ * sink reconnects after handing the reply on:
+ *   LOADING   the server is loading its data set; the handshake then
+ *             retries with backoff until it is done, and the caller sees
+ *             DOWN instead of a stream of refused flushes.
+ *   READONLY  we reached a replica (a failover, or DNS moved): a new
+ *             connection resolves the name again.
+ *   NOAUTH    the server restarted with a password: AUTH again.
+ * OOM, BUSY and the rest are delivered and the link stays: reconnecting
+ * cures none of them. NOSCRIPT is handled by sink_eval.
+ */
+static bool
+error_drops_link(const redisReply *r)
+{
+	return is_error(r, "LOADING") || is_error(r, "READONLY") ||
+	    is_error(r, "NOAUTH");
+}
+
+/* --- the sent list ----------------------------------------------------- */
+
+static struct cmd *
+cmd_new(enum cmd_kind kind, sink_reply_fn *cb, void *arg)
+{
+	struct cmd *c = xcalloc(1, sizeof(*c));
+
+	c->kind = kind;
+	c->cb = cb;
+	c->arg = arg;
+	return c;
+}
+
+static void
+cmd_free(struct cmd *c)
+{
+	if (c == NULL)
+		return;
+	free(c->mem);
+	free(c);
+}
+
+/* Keeps "EVALSHA sha 0 args..." in one block for a resend. */
+static void
+cmd_keep_eval(struct cmd *c, const char *sha, int argc, const char **argv,
+    const size_t *argvlen)
+{
+	size_t n = (size_t)argc + 3, bytes = 0, i, len;
+	char *p;
+
+	for (i = 0; i < (size_t)argc; i++)
+		bytes += (argvlen ? argvlen[i] : strlen(argv[i])) + 1;
+	bytes += sizeof("EVALSHA") + SHA_LEN + 1 + sizeof("0");
+	c->mem = xcalloc(1, n * (sizeof(char *) + sizeof(size_t)) + bytes);
+	c->argv = c->mem;
+	c->argvlen = (size_t *)(void *)(c->argv + n);
+	p = (char *)(c->argvlen + n);
+	c->argc = (int)n;
+	for (i = 0; i < n; i++) {
+		const char *src = i == 0 ? "EVALSHA" : i == 1 ? sha :
+		    i == 2 ? "0" : argv[i - 3];
+
+		if (i >= 3 && argvlen != NULL)
+			len = argvlen[i - 3];
+		else
+			len = strlen(src);
+		if (len > 0)
+			memcpy(p, src, len);
+		p[len] = '\0';
+		c->argv[i] = p;
+		c->argvlen[i] = len;
+		p += len + 1;
+	}
+}
+
+static void
+list_remove(struct sink *s, struct cmd *c)
+{
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		s->head = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	else
+		s->tail = c->prev;
+	c->prev = c->next = NULL;
+}
+
+static void reply_cb(redisAsyncContext *ac, void *r, void *privdata);
+
+/* Hands c to hiredis and puts it at the end of the sent list. Returns 0,
+ * or -ENOTCONN when the context is gone or going (c is then not kept). */
+static int
+send_cmd(struct sink *s, struct cmd *c, int argc, const char **argv,
+    const size_t *argvlen)
+{
+	redisAsyncContext *ac = s->ac;
+
+	if (ac == NULL || s->dropping ||
+	    (ac->c.flags & (REDIS_DISCONNECTING | REDIS_FREEING)) != 0)
+		return -ENOTCONN;
+	if (redisAsyncCommandArgv(ac, reply_cb, c, argc, argv,
+	    argvlen) != REDIS_OK)
+		return -ENOTCONN;
+	c->s = s;
+	c->sent_ms = uv_now(s->loop);
+	c->prev = s->tail;
+	c->next = NULL;
+	if (s->tail != NULL)
+		s->tail->next = c;
+	else
+		s->head = c;
+	s->tail = c;
+	if (!uv_is_active((uv_handle_t *)&s->reply_timer))
+		uv_timer_start(&s->reply_timer, reply_timer_cb,
+		    s->reply_timeout_ms, 0);
+	return 0;
+}
+
+/* The one callback a caller's command gets. */
+static void
+deliver(struct sink *s, struct cmd *c, const redisReply *reply)
+{
+	struct sink_reply *copy = NULL;
+
+	s->inflight--;
+	if (reply != NULL)
+		copy = reply_copy(reply);
+	c->cb(c->arg, copy);
+	free(copy);
+	if (reply != NULL && error_drops_link(reply))
+		drop_link(s, reply->str);	/* deferred: under hiredis */
+	cmd_free(c);
+}
+
+static void
+ready(struct sink *s)
+{
+	char why[WHY_LEN * 2];
+
+	uv_timer_stop(&s->timer);
+	s->backoff_ms = BACKOFF_MIN_MS;
+	if (s->db != 0)
+		snprintf(why, sizeof(why), "%s, db %d", s->target, s->db);
+	else
+		snprintf(why, sizeof(why), "%s", s->target);
+	set_state(s, SINK_READY, why);
+}
+
+static void
+handshake_reply(struct sink *s, struct cmd *c, const redisReply *reply)
+{
+	char why[WHY_LEN];
+
+	/* NULL: the link is gone and ev_cleanup says why */
+	if (reply == NULL || s->dropping || s->state != SINK_HANDSHAKE)
+		return;
+	if (reply->type == REDIS_REPLY_ERROR) {
+		snprintf(why, sizeof(why), "%s: %s", kind_name[c->kind],
+		    reply->str);
+		drop_link(s, why);
+		return;
+	}
+	if (c->kind == CMD_LOAD) {
+		if (reply->type != REDIS_REPLY_STRING ||
+		    reply->len != SHA_LEN) {
+			drop_link(s, "SCRIPT LOAD: not a sha1");
+			return;
+		}
+		memcpy(s->sha, reply->str, SHA_LEN);
+		s->sha[SHA_LEN] = '\0';
+	}
+	if (--s->hs_left == 0)
+		ready(s);
+}
+
+/* NOSCRIPT (a SCRIPT FLUSH, a restart, a failover): SCRIPT LOAD and the
+ * same EVALSHA go out back to back, so the load is applied first. The
+ * sha1 is that of the script's text and does not change. */
+static int
+resend_eval(struct sink *s, struct cmd *c)
+{
+	const char *load[3] = { "SCRIPT", "LOAD", s->script };
+	struct cmd *l = cmd_new(CMD_RELOAD, NULL, NULL);
+
+	if (send_cmd(s, l, 3, load, NULL) < 0) {
+		cmd_free(l);
+		return -ENOTCONN;
+	}
+	c->retried = true;
+	log_debug("redis: script not cached (NOSCRIPT), loading it again");
+	return send_cmd(s, c, c->argc, c->argv, c->argvlen);
+}
+
+static void
+reply_cb(redisAsyncContext *ac, void *r, void *privdata)
+{
+	struct cmd *c = privdata;
+	struct sink *s = c->s;
+	const redisReply *reply = r;	/* hiredis frees it after we return */
+
+	(void)ac;
+	list_remove(s, c);
+	switch (c->kind) {
+	case CMD_AUTH:
+	case CMD_SELECT:
+	case CMD_LOAD:
+		handshake_reply(s, c, reply);
+		cmd_free(c);
+		return;
+	case CMD_RELOAD:
+		/* a failure shows in the EVALSHA that follows */
+		cmd_free(c);
+		return;
+	case CMD_EVAL:
+		/* no script configured: the NOSCRIPT goes to the caller */
+		if (is_error(reply, "NOSCRIPT") && !c->retried &&
+		    s->script != NULL && !s->closing && resend_eval(s, c) == 0)
+			return;
+		break;
+	case CMD_USER:
+		break;
+	}
+	deliver(s, c, reply);
+}
+
+/* --- the adapter: hiredis's ev hooks on a uv_poll_t -------------------- */
+
+static void
+ev_update(struct conn *cn, int add, int del)
+{
+	int events = (cn->events | add) & ~del;
+
+	if (cn->ac == NULL || events == cn->events)
+		return;
+	cn->events = events;
+	/* Only a closing handle or bad flags fail here; neither can be. */
+	if (events == 0)
+		(void)uv_poll_stop(&cn->poll);
+	else
+		(void)uv_poll_start(&cn->poll, events, poll_cb);
+}
+
+static void
+ev_add_read(void *data)
+{
+	ev_update(data, UV_READABLE, 0);
+}
+
+static void
+ev_del_read(void *data)
+{
+	ev_update(data, 0, UV_READABLE);
+}
+
+static void
+ev_add_write(void *data)
+{
+	ev_update(data, UV_WRITABLE, 0);
+}
+
+static void
+ev_del_write(void *data)
+{
+	ev_update(data, 0, UV_WRITABLE);
+}
+
+/* Copes with a half-built sink. */
+static void
+destroy(struct sink *s)
+{
+	struct cmd *c, *next;
+
+	for (c = s->head; c != NULL; c = next) {	/* none: all answered */
+		next = c->next;
+		cmd_free(c);
+	}
+	s->head = s->tail = NULL;
+	free(s->path);
+	free(s->host);
+	free(s->user);
+	free(s->password);
+	free(s->script);
+	free(s);
+}
+
+static void
+maybe_free(struct sink *s)
+{
+	if (s->closing && s->nopen == 0)
+		destroy(s);
+}
+
+static void
+conn_close_cb(uv_handle_t *h)
+{
+	struct conn *cn = container_of(h, struct conn, poll);
+	struct sink *s = cn->s;
+
+	free(cn);
+	s->nopen--;
+	maybe_free(s);
+}
+
+static void
+link_gone(struct sink *s)
+{
+	uint64_t delay;
+
+	if (s->closing)
+		return;
+	uv_timer_stop(&s->reply_timer);
+	if (s->resolve != NULL) {
+		(void)uv_cancel((uv_req_t *)&s->resolve->req);
+		s->resolve = NULL;
+	}
+	if (s->state != SINK_READY)
+		s->addr_turn++;		/* next time, the next address */
+	s->dropping = false;
+	delay = next_delay(s);
+	set_state(s, SINK_DOWN, s->why);
+	if (s->closing)
+		return;
+	uv_timer_start(&s->timer, timer_cb, delay, 0);
+}
+
+/* hiredis is about to free the context: every pending callback has had
+ * its NULL. The poll stops now, before hiredis closes the fd. */
+static void
+ev_cleanup(void *data)
+{
+	struct conn *cn = data;
+	struct sink *s = cn->s;
+	redisAsyncContext *ac = cn->ac;
+
+	cn->ac = NULL;
+	uv_close((uv_handle_t *)&cn->poll, conn_close_cb);
+	if (s->conn == cn) {
+		s->conn = NULL;
+		s->ac = NULL;
+	}
+	if (s->closing)
+		return;
+	if (ac != NULL && ac->c.err != 0)
+		note_why(s, ac->c.errstr);
+	else
+		note_why(s, "connection closed");
+	link_gone(s);
+}
+
+/* Frees the context unless hiredis is on the stack (then poll_cb does it
+ * once hiredis returns). */
+static void
+free_context(struct sink *s)
+{
+	redisAsyncContext *ac = s->ac;
+
+	if (ac == NULL || s->in_hiredis > 0)
+		return;
+	s->in_hiredis++;
+	redisAsyncFree(ac);	/* NULL to pending callbacks, ev_cleanup */
+	s->in_hiredis--;
+}
+
+static void
+connect_cb(const redisAsyncContext *ac, int status)
+{
+	struct sink *s = ac->data;
+	const char *load[3];
+	const char *auth[3];
+	const char *sel[2];
+	char dbs[16];
+	struct cmd *c;
+	int n = 0;
+
+	if (s->closing)
+		return;
+	if (status != REDIS_OK) {
+		/* hiredis frees the context when we return */
+		note_why(s, ac->errstr);
+		return;
+	}
+	set_state(s, SINK_HANDSHAKE, s->target);
+	if (s->closing)
+		return;
+	/* Pipelined; hs_left counts the replies still to come. */
+	s->hs_left = 0;
+	if (s->password != NULL) {
+		auth[n++] = "AUTH";
+		if (s->user != NULL)
+			auth[n++] = s->user;
+		auth[n++] = s->password;
+		c = cmd_new(CMD_AUTH, NULL, NULL);
+		if (send_cmd(s, c, n, auth, NULL) < 0)
+			goto gone;
+		s->hs_left++;
+	}
+	if (s->db != 0) {
+		snprintf(dbs, sizeof(dbs), "%d", s->db);
+		sel[0] = "SELECT";
+		sel[1] = dbs;
+		c = cmd_new(CMD_SELECT, NULL, NULL);
+		if (send_cmd(s, c, 2, sel, NULL) < 0)
+			goto gone;
+		s->hs_left++;
+	}
+	if (s->script != NULL) {
+		load[0] = "SCRIPT";
+		load[1] = "LOAD";
+		load[2] = s->script;
+		c = cmd_new(CMD_LOAD, NULL, NULL);
+		if (send_cmd(s, c, 3, load, NULL) < 0)
+			goto gone;
+		s->hs_left++;
+	}
+	if (s->hs_left == 0)
+		ready(s);
+	return;
+gone:
+	/* The context is already failing; ev_cleanup follows. */
+	cmd_free(c);
+	note_why(s, "handshake could not be sent");
+}
+
+static void
+disconnect_cb(const redisAsyncContext *ac, int status)
+{
+	struct sink *s = ac->data;
+
+	/* ev_cleanup has run: the context dies when we return */
+	(void)status;
+	if (s->ac == ac) {
+		s->ac = NULL;
+		s->conn = NULL;
+	}
+}
+
+static void
+socket_error(int fd, int status, char *out, size_t len)
+{
+	socklen_t sl = sizeof(int);
+	int e = 0;
+
+	if (fd >= 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &sl) == 0 &&
+	    e != 0)
+		snprintf(out, len, "%s", strerror(e));
+	else
+		snprintf(out, len, "socket error: %s", uv_strerror(status));
+}
+
+static void
+poll_cb(uv_poll_t *h, int status, int events)
+{
+	struct conn *cn = container_of(h, struct conn, poll);
+	struct sink *s = cn->s;
+	char why[WHY_LEN];
+
+	if (cn->ac == NULL || s->closing)
+		return;
+	if (status < 0) {
+		/* libuv has stopped the poll on POLLERR, and hiredis would
+		 * never hear of it: a refused connect, a reset with a reply
+		 * pending. The link is lost; say so ourselves. */
+		socket_error(cn->ac->c.fd, status, why, sizeof(why));
+		log_debug("redis: poll: %s: %s", uv_strerror(status), why);
+		drop_link(s, why);
+		return;
+	}
+	s->in_hiredis++;
+	if ((events & UV_READABLE) != 0)
+		redisAsyncHandleRead(cn->ac);
+	if (cn->ac != NULL && (events & UV_WRITABLE) != 0)
+		redisAsyncHandleWrite(cn->ac);
+	s->in_hiredis--;
+	/* decisions taken under hiredis, carried out now it has unwound */
+	if (s->ac != NULL && (s->dropping || s->closing))
+		free_context(s);
+}
+
+/* --- connecting -------------------------------------------------------- */
+
+static void
+connect_to(struct sink *s, const char *ip)
+{
+	redisAsyncContext *ac;
+	struct conn *cn;
+	char why[WHY_LEN];
+	int r;
+
+	if (s->path != NULL)
+		snprintf(s->target, sizeof(s->target), "unix %s", s->path);
+	else if (strchr(ip, ':') != NULL)
+		snprintf(s->target, sizeof(s->target), "[%s]:%d", ip, s->port);
+	else
+		snprintf(s->target, sizeof(s->target), "%s:%d", ip, s->port);
+	set_state(s, SINK_CONNECTING, s->target);
+	if (s->closing)
+		return;
+	if (s->path != NULL)
+		ac = redisAsyncConnectUnix(s->path);
+	else
+		ac = redisAsyncConnect(ip, s->port);
+	if (ac == NULL) {
+		drop_link(s, "hiredis: out of memory");
+		return;
+	}
+	if (ac->err != 0) {
+		/* not attached yet: freeing it calls nothing of ours */
+		snprintf(why, sizeof(why), "%s", ac->errstr);
+		redisAsyncFree(ac);
+		drop_link(s, why);
+		return;
+	}
+	cn = xcalloc(1, sizeof(*cn));
+	cn->s = s;
+	r = uv_poll_init(s->loop, &cn->poll, ac->c.fd);
+	if (r < 0) {
+		free(cn);
+		redisAsyncFree(ac);
+		snprintf(why, sizeof(why), "poll: %s", uv_strerror(r));
+		drop_link(s, why);
+		return;
+	}
+	s->nopen++;
+	cn->ac = ac;
+	s->conn = cn;
+	s->ac = ac;
+	ac->data = s;
+	ac->ev.data = cn;
+	ac->ev.addRead = ev_add_read;
+	ac->ev.delRead = ev_del_read;
+	ac->ev.addWrite = ev_add_write;
+	ac->ev.delWrite = ev_del_write;
+	ac->ev.cleanup = ev_cleanup;
+	(void)redisAsyncSetDisconnectCallback(ac, disconnect_cb);
+	/* waits for the first write event: hooks must be set before */
+	(void)redisAsyncSetConnectCallback(ac, connect_cb);
+}
+
+static void
+resolve_cb(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+{
+	struct resolve *rv = container_of(req, struct resolve, req);
+	struct sink *s = rv->s;
+	bool current = s->resolve == rv;
+	const struct addrinfo *ai;
+	char ip[INET6_ADDRSTRLEN];
+	char why[WHY_LEN];
+	unsigned n = 0, pick;
+
+	free(rv);
+	s->nopen--;
+	if (!current || s->closing) {	/* abandoned: time-out or close */
+		uv_freeaddrinfo(res);
+		maybe_free(s);
+		return;
+	}
+	s->resolve = NULL;
+	for (ai = res; status == 0 && ai != NULL; ai = ai->ai_next)
+		if (ai->ai_family == AF_INET || ai->ai_family == AF_INET6)
+			n++;
+	if (n == 0) {
+		snprintf(why, sizeof(why), "resolve %s: %s", s->host,
+		    status < 0 ? uv_strerror(status) : "no address");
+		uv_freeaddrinfo(res);
+		drop_link(s, why);
+		return;
+	}
+	/* One address per attempt; a failed attempt moves to the next. */
+	pick = s->addr_turn % n;
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
+			continue;
+		if (pick-- == 0)
+			break;
+	}
+	if (ai->ai_family == AF_INET)
+		uv_ip4_name((const struct sockaddr_in *)(const void *)
+		    ai->ai_addr, ip, sizeof(ip));
+	else
+		uv_ip6_name((const struct sockaddr_in6 *)(const void *)
+		    ai->ai_addr, ip, sizeof(ip));
+	uv_freeaddrinfo(res);
+	connect_to(s, ip);
+}
+
+static bool
+is_numeric(const char *host)
+{
+	unsigned char buf[16];
+
+	return uv_inet_pton(AF_INET, host, buf) == 0 ||
+	    uv_inet_pton(AF_INET6, host, buf) == 0;
+}
+
+static void
+attempt(struct sink *s)
+{
+	struct addrinfo hints;
+	struct resolve *rv;
+	char why[WHY_LEN];
+	int r;
+
+	/* one deadline from resolving to READY */
+	uv_timer_start(&s->timer, timer_cb, s->connect_timeout_ms, 0);
+	if (s->path != NULL || is_numeric(s->host)) {
+		connect_to(s, s->host);
+		return;
+	}
+	set_state(s, SINK_RESOLVING, s->host);
+	if (s->closing)
+		return;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	rv = xcalloc(1, sizeof(*rv));
+	rv->s = s;
+	r = uv_getaddrinfo(s->loop, &rv->req, resolve_cb, s->host, NULL,
+	    &hints);
+	if (r < 0) {
+		free(rv);
+		snprintf(why, sizeof(why), "resolve %s: %s", s->host,
+		    uv_strerror(r));
+		drop_link(s, why);
+		return;
+	}
+	s->resolve = rv;
+	s->nopen++;
+}
+
+/* Drops the link (or the attempt) and goes DOWN with backoff. Under
+ * hiredis this only records the reason; poll_cb finishes the job. */
+static void
+drop_link(struct sink *s, const char *why)
+{
+	if (s->closing)
+		return;
+	note_why(s, why);
+	if (s->ac != NULL) {
+		free_context(s);	/* ev_cleanup calls link_gone */
+		return;
+	}
+	link_gone(s);
+}
+
+static void
+timer_cb(uv_timer_t *t)
+{
+	struct sink *s = container_of(t, struct sink, timer);
+	char why[WHY_LEN];
+
+	if (s->closing)
+		return;
+	if (s->state == SINK_DOWN) {
+		attempt(s);
+		return;
+	}
+	snprintf(why, sizeof(why), "not ready within %" PRIu64 " ms",
+	    s->connect_timeout_ms);
+	drop_link(s, why);
+}
+
+/* A server that accepts and never answers: the oldest command sets the
+ * deadline. */
+static void
+reply_timer_cb(uv_timer_t *t)
+{
+	struct sink *s = container_of(t, struct sink, reply_timer);
+	char why[WHY_LEN];
+	uint64_t age;
+
+	if (s->closing || s->head == NULL)
+		return;
+	age = uv_now(s->loop) - s->head->sent_ms;
+	if (age >= s->reply_timeout_ms) {
+		snprintf(why, sizeof(why), "no reply within %" PRIu64 " ms",
+		    s->reply_timeout_ms);
+		drop_link(s, why);
+		return;
+	}
+	uv_timer_start(&s->reply_timer, reply_timer_cb,
+	    s->reply_timeout_ms - age, 0);
+}
+
+/* --- the URL ----------------------------------------------------------- */
+
+static bool
+parse_uint(const char *p, size_t n, unsigned long max, unsigned long *out)
+{
+	unsigned long v = 0;
+	size_t i;
+
+	if (n == 0 || n > 10)
+		return false;
+	for (i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return false;
+		v = v * 10 + (unsigned long)(p[i] - '0');
+	}
+	if (v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* %XX-decodes n bytes; NULL when an escape is bad or decodes to NUL. */
+static char *
+decode(const char *p, size_t n)
+{
+	char *out = xcalloc(1, n + 1);
+	size_t i, o = 0;
+	int hi, lo;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] != '%') {
+			out[o++] = p[i];
+			continue;
+		}
+		if (i + 2 >= n)
+			goto fail;
+		hi = hexval(p[i + 1]);
+		lo = hexval(p[i + 2]);
+		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+			goto fail;
+		out[o++] = (char)(hi * 16 + lo);
+		i += 2;
+	}
+	return out;
+fail:
+	free(out);
+	return NULL;
+}
+
+/* "db=N" and nothing else. */
+static int
+parse_query(struct sink *s, const char *q, struct ew_err *err)
+{
+	unsigned long v;
+
+	if (strncmp(q, "db=", 3) != 0) {
+		ew_err_set(err, NULL, 0, 0,
+		    "redis url: unknown query (only ?db=N is known)");
+		return -EINVAL;
+	}
+	if (!parse_uint(q + 3, strlen(q + 3), INT_MAX, &v)) {
+		ew_err_set(err, NULL, 0, 0, "redis url: bad db");
+		return -EINVAL;
+	}
+	s->db = (int)v;
+	return 0;
+}
+
+static int
+parse_unix(struct sink *s, const char *p, struct ew_err *err)
+{
+	size_t n = strcspn(p, "?");
+
+	if (n == 0 || p[0] != '/') {
+		ew_err_set(err, NULL, 0, 0,
+		    "redis url: unix socket path must be absolute, as in "
+		    "unix:///run/redis/redis.sock");
+		return -EINVAL;
+	}
+	s->path = xstrndup(p, n);
+	if (p[n] == '?')
+		return parse_query(s, p + n + 1, err);
+	return 0;
+}
+
+/* Never quotes the URL back: it may hold a password. */
+static int
+parse_tcp(struct sink *s, const char *p, struct ew_err *err)
+{
+	const char *end = p + strcspn(p, "/?#");
+	const char *at = NULL, *h, *q, *colon;
+	unsigned long v;
+
+	for (q = p; q < end; q++)
+		if (*q == '@')
+			at = q;		/* the last: a password may hold '@' */
+	if (at != NULL) {
+		colon = memchr(p, ':', (size_t)(at - p));
+		if (colon != NULL) {
+			if (colon > p)
+				s->user = decode(p, (size_t)(colon - p));
+			s->password = decode(colon + 1,
+			    (size_t)(at - colon - 1));
+			if ((colon > p && s->user == NULL) ||
+			    s->password == NULL)
+				goto bad_escape;
+			if (s->password[0] == '\0') {
+				free(s->password);
+				s->password = NULL;
+			}
+		} else if (at > p) {
+			s->user = decode(p, (size_t)(at - p));
+			if (s->user == NULL)
+				goto bad_escape;
+		}
+		p = at + 1;
+	}
+	h = p;
+	if (*h == '[') {
+		q = memchr(h, ']', (size_t)(end - h));
+		if (q == NULL || q == h + 1) {
+			ew_err_set(err, NULL, 0, 0,
+			    "redis url: bad IPv6 address (write [::1])");
+			return -EINVAL;
+		}
+		s->host = xstrndup(h + 1, (size_t)(q - h - 1));
+		p = q + 1;
+		if (p < end && *p != ':') {
+			ew_err_set(err, NULL, 0, 0,
+			    "redis url: junk after the IPv6 address");
+			return -EINVAL;
+		}
+	} else {
+		q = memchr(h, ':', (size_t)(end - h));
+		p = q != NULL ? q : end;
+		if (p == h) {
+			ew_err_set(err, NULL, 0, 0, "redis url: no host");
+			return -EINVAL;
+		}
+		s->host = xstrndup(h, (size_t)(p - h));
+	}
+	s->port = DEFAULT_PORT;
+	if (p < end) {		/* *p == ':' */
+		if (!parse_uint(p + 1, (size_t)(end - p - 1), 65535, &v) ||
+		    v == 0) {
+			ew_err_set(err, NULL, 0, 0,
+			    "redis url: bad port (1 to 65535)");
+			return -EINVAL;
+		}
+		s->port = (int)v;
+	}
+	p = end;
+	if (*p == '#') {
+		ew_err_set(err, NULL, 0, 0, "redis url: unexpected '#'");
+		return -EINVAL;
+	}
+	if (*p == '/') {
+		q = p + 1 + strcspn(p + 1, "?#");
+		if (q > p + 1) {
+			if (!parse_uint(p + 1, (size_t)(q - p - 1), INT_MAX,
+			    &v)) {
+				ew_err_set(err, NULL, 0, 0,
+				    "redis url: bad db (a number after /)");
+				return -EINVAL;
+			}
+			s->db = (int)v;
+		}
+		p = q;
+	}
+	if (*p == '#') {
+		ew_err_set(err, NULL, 0, 0, "redis url: unexpected '#'");
+		return -EINVAL;
+	}
+	if (*p == '?')
+		return parse_query(s, p + 1, err);
+	return 0;
+bad_escape:
+	ew_err_set(err, NULL, 0, 0, "redis url: bad %%XX escape in the "
+	    "user or password");
+	return -EINVAL;
+}
+
+static int
+parse_url(struct sink *s, const char *url, struct ew_err *err)
+{
+	if (url == NULL) {
+		ew_err_set(err, NULL, 0, 0, "redis url: missing");
+		return -EINVAL;
+	}
+	if (strncmp(url, "redis://", 8) == 0)
+		return parse_tcp(s, url + 8, err);
+	if (strncmp(url, "unix://", 7) == 0)
+		return parse_unix(s, url + 7, err);
+	if (strncmp(url, "rediss://", 9) == 0)
+		ew_err_set(err, NULL, 0, 0,
+		    "redis url: TLS (rediss://) is not supported");
+	else
+		ew_err_set(err, NULL, 0, 0,
+		    "redis url: must start with redis:// or unix://");
+	return -EINVAL;
+}
+
+/* --- the API ----------------------------------------------------------- */
+
+struct sink *
+sink_create(uv_loop_t *loop, const struct sink_opts *o, struct ew_err *err)
+{
+	struct sink *s = xcalloc(1, sizeof(*s));
+
+	s->loop = loop;
+	s->state = SINK_DOWN;
+	if (parse_url(s, o->url, err) < 0)
+		goto fail;
+	if (o->password != NULL && o->password[0] != '\0') {
+		free(s->password);
+		s->password = xstrdup(o->password);
+	}
+	if (o->script != NULL)
+		s->script = xstrdup(o->script);
+	s->connect_timeout_ms = o->connect_timeout_ms ? o->connect_timeout_ms :
+	    CONNECT_TIMEOUT_MS;
+	s->reply_timeout_ms = o->reply_timeout_ms ? o->reply_timeout_ms :
+	    REPLY_TIMEOUT_MS;
+	s->on_state = o->on_state;
+	s->arg = o->arg;
+	s->backoff_ms = BACKOFF_MIN_MS;
+	s->rng = (uv_hrtime() ^ ((uint64_t)getpid() << 32) ^
+	    (uint64_t)(uintptr_t)s) | 1;
+	uv_timer_init(loop, &s->timer);
+	uv_timer_init(loop, &s->reply_timer);
+	s->nopen = 2;
+	/* the first attempt runs from the loop, never inside create */
+	uv_timer_start(&s->timer, timer_cb, 0, 0);
+	return s;
+fail:
+	destroy(s);
+	return NULL;
+}
+
+int
+sink_command(struct sink *s, int argc, const char **argv,
+    const size_t *argvlen, sink_reply_fn *cb, void *arg)
+{
+	struct cmd *c;
+
+	if (argc <= 0 || cb == NULL)
+		return -EINVAL;
+	if (s->state != SINK_READY || s->dropping)
+		return -ENOTCONN;
+	c = cmd_new(CMD_USER, cb, arg);
+	if (send_cmd(s, c, argc, argv, argvlen) < 0) {
+		cmd_free(c);
+		return -ENOTCONN;
+	}
+	s->inflight++;
+	return 0;
+}
+
+int
+sink_eval(struct sink *s, int argc, const char **argv,
+    const size_t *argvlen, sink_reply_fn *cb, void *arg)
+{
+	struct cmd *c;
+
+	if (argc < 0 || cb == NULL)
+		return -EINVAL;
+	if (s->state != SINK_READY || s->dropping)
+		return -ENOTCONN;
+	c = cmd_new(CMD_EVAL, cb, arg);
+	cmd_keep_eval(c, s->sha, argc, argv, argvlen);
+	if (send_cmd(s, c, c->argc, c->argv, c->argvlen) < 0) {
+		cmd_free(c);
+		return -ENOTCONN;
+	}
+	s->inflight++;
+	return 0;
+}
+
+enum sink_state
+sink_state(const struct sink *s)
+{
+	return s->state;
+}
+
+size_t
+sink_inflight(const struct sink *s)
+{
+	return s->inflight;
+}
+
+void
+sink_reconnect(struct sink *s, const char *why)
+{
+	if (s == NULL || s->closing)
+		return;
+	s->backoff_ms = BACKOFF_MIN_MS;
+	if (s->state == SINK_DOWN) {
+		uv_timer_start(&s->timer, timer_cb, 0, 0);
+		return;
+	}
+	drop_link(s, why != NULL ? why : "reconnect asked");
+}
+
+static void
+timer_close_cb(uv_handle_t *h)
+{
+	struct sink *s = container_of(h, struct sink, timer);
+
+	s->nopen--;
+	maybe_free(s);
+}
+
+static void
+reply_timer_close_cb(uv_handle_t *h)
+{
+	struct sink *s = container_of(h, struct sink, reply_timer);
+
+	s->nopen--;
+	maybe_free(s);
+}
+
+void
+sink_close(struct sink *s)
+{
+	if (s == NULL || s->closing)
+		return;
+	s->closing = true;
+	set_state(s, SINK_CLOSED, "sink closed");
+	if (s->resolve != NULL) {
+		(void)uv_cancel((uv_req_t *)&s->resolve->req);
+		s->resolve = NULL;
+	}
+	/* pending callbacks get NULL now, or when hiredis unwinds */
+	free_context(s);
+	uv_close((uv_handle_t *)&s->timer, timer_close_cb);
+	uv_close((uv_handle_t *)&s->reply_timer, reply_timer_close_cb);
+}
+
+char *
+sink_read_password(const char *path, struct ew_err *err)
+{
+	char *line = NULL, *pw = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	FILE *f;
+
+	f = fopen(path, "r");
+	if (f == NULL) {
+		ew_err_set(err, path, 0, 0, "cannot open password file: %s",
+		    strerror(errno));
+		return NULL;
+	}
+	n = getline(&line, &cap, f);
+	if (n < 0 && ferror(f)) {
+		ew_err_set(err, path, 0, 0, "cannot read password file: %s",
+		    strerror(errno));
+		goto out;
+	}
+	if (n > 0 && line[n - 1] == '\n')
+		line[--n] = '\0';
+	if (n > 0 && line[n - 1] == '\r')
+		line[--n] = '\0';
+	if (n <= 0) {
+		ew_err_set(err, path, 0, 0, "password file is empty");
+		goto out;
+	}
+	if ((size_t)n != strlen(line)) {
+		ew_err_set(err, path, 0, 0, "password file holds a NUL byte");
+		goto out;
+	}
+	pw = xstrdup(line);
+out:
+	if (line != NULL)
+		memset(line, 0, cap);
+	free(line);
+	fclose(f);
+	return pw;
+}

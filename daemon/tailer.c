@@ -1,0 +1,527 @@
+/*
+ * tailer: one followed file. It owns the descriptor (or, suspended, just
+ * the path and identity), the read offset, the held partial line (a struct
+ * lines) and two hashes: the head fingerprint and the hash of the bytes
+ * just before the committed offset. It never decides what an event means
+ * and never touches a loop or a clock: the daemon calls tailer_check and
+ * tailer_read when it chooses to.
+ *
+ * Invariants: committed = offset - lines_pending() is always just after a
+ * '\n' (or 0, or a position the daemon sought to); win[] holds the last
+ * win_len (<= TAILER_TAIL_LEN) bytes before offset as they were read, and
+ * tail_hash is the hash of the up to TAILER_TAIL_LEN bytes before
+ * committed, as they were read: never re-read, so a file rewritten under
+ * us shows up as a mismatch (SPEC §6 truncation, §8 offsets).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base.h"
+#include "keys.h"
+#include "lines.h"
+#include "tailer.h"
+
+struct tailer {
+	char		*path;
+	int		 fd;		/* -1 while suspended */
+	uint64_t	 dev;
+	uint64_t	 ino;
+	uint64_t	 offset;	/* bytes read, held line included */
+	uint64_t	 size;		/* bytes, at the last fstat */
+	uint32_t	 fp_len;	/* bytes the fingerprint covers */
+	uint64_t	 fp_hash;
+	uint64_t	 tail_hash;	/* of the bytes before committed */
+	char		 win[TAILER_TAIL_LEN];	/* before offset */
+	size_t		 win_len;
+	struct lines	*lines;
+};
+
+/* Word-at-a-time mix (MurmurHash3's 64-bit round and finaliser). Words are
+ * assembled little-endian by hand so the value is the same on every
+ * machine and build; compilers turn the shifts into one load. */
+#define HASH_C1		0x87c37b91114253d5ULL
+#define HASH_C2		0x4cf5ad432745937fULL
+#define HASH_SEED	0x9e3779b97f4a7c15ULL
+
+static uint64_t
+rotl64(uint64_t x, int r)
+{
+	return (x << r) | (x >> (64 - r));
+}
+
+static uint64_t
+load_le(const unsigned char *p, size_t n)
+{
+	uint64_t w = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		w |= (uint64_t)p[i] << (8 * i);
+	return w;
+}
+
+static uint64_t
+mix_word(uint64_t k)
+{
+	k *= HASH_C1;
+	k = rotl64(k, 31);
+	k *= HASH_C2;
+	return k;
+}
+
+uint64_t
+tailer_hash(const void *p, size_t len)
+{
+	const unsigned char *s = p;
+	uint64_t h = HASH_SEED ^ ((uint64_t)len * HASH_C2);
+	size_t i;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		h ^= mix_word(load_le(s + i, 8));
+		h = rotl64(h, 27) * 5 + 0x52dce729;
+	}
+	if (i < len)
+		h ^= mix_word(load_le(s + i, len - i));
+	h ^= (uint64_t)len;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+/* pread until len bytes or end of file. Returns the bytes read or a
+ * negative errno. */
+static ssize_t
+pread_full(int fd, void *p, size_t len, uint64_t off)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len) {
+		n = pread(fd, (char *)p + got, len - got, (off_t)(off + got));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return errno == EAGAIN ? (ssize_t)got : -errno;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+/* Hash of the up to TAILER_TAIL_LEN bytes before off, read now. Returns
+ * 0 and the hash, or a negative errno (-ERANGE: the file ends before
+ * off). */
+static int
+hash_before(int fd, uint64_t off, uint64_t *hash)
+{
+	char b[TAILER_TAIL_LEN];
+	size_t want = (size_t)EW_MIN(off, (uint64_t)TAILER_TAIL_LEN);
+	ssize_t n;
+
+	n = pread_full(fd, b, want, off - want);
+	if (n < 0)
+		return (int)n;
+	if ((size_t)n < want)
+		return -ERANGE;
+	*hash = tailer_hash(b, want);
+	return 0;
+}
+
+/* Hashes the first min(file, TAILER_FP_LEN) bytes. */
+static int
+take_fingerprint(struct tailer *t)
+{
+	char b[TAILER_FP_LEN];
+	ssize_t n;
+
+	n = pread_full(t->fd, b, sizeof(b), 0);
+	if (n < 0)
+		return (int)n;
+	t->fp_len = (uint32_t)n;
+	t->fp_hash = tailer_hash(b, (size_t)n);
+	return 0;
+}
+
+static void
+destroy(struct tailer *t)
+{
+	if (t == NULL)
+		return;
+	if (t->fd != -1)
+		close(t->fd);
+	lines_destroy(t->lines);
+	free(t->path);
+	free(t);
+}
+
+/* Opens path for reading and checks it is a regular file. Returns the
+ * descriptor or -1 with errno set (EISDIR, EINVAL for other types). */
+static int
+open_regular(const char *path, struct stat *st)
+{
+	int fd, e;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, st) == -1)
+		goto fail;
+	if (S_ISDIR(st->st_mode)) {
+		errno = EISDIR;
+		goto fail;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		errno = EINVAL;
+		goto fail;
+	}
+	return fd;
+fail:
+	e = errno;
+	close(fd);
+	errno = e;
+	return -1;
+}
+
+/* On failure errno is left at the cause (ENOENT, EACCES, EISDIR, ...), so
+ * the caller can tell EACCES apart without parsing err. */
+struct tailer *
+tailer_open(const char *path, size_t max_line, struct ew_err *err)
+{
+	struct tailer *t = xcalloc(1, sizeof(*t));
+	struct stat st;
+	int r, e = 0;
+
+	t->fd = -1;
+	t->path = xstrdup(path);
+	t->lines = lines_create(max_line);
+	t->fd = open_regular(path, &st);
+	if (t->fd == -1) {
+		e = errno;
+		if (e == EISDIR)
+			ew_err_set(err, path, 0, 0, "is a directory");
+		else if (e == EINVAL)
+			ew_err_set(err, path, 0, 0, "not a regular file");
+		else
+			ew_err_set(err, path, 0, 0, "open: %s", strerror(e));
+		goto fail;
+	}
+	t->dev = (uint64_t)st.st_dev;
+	t->ino = (uint64_t)st.st_ino;
+	t->size = (uint64_t)st.st_size;
+	if ((r = take_fingerprint(t)) < 0) {
+		e = -r;
+		ew_err_set(err, path, 0, 0, "read: %s", strerror(e));
+		goto fail;
+	}
+	t->tail_hash = tailer_hash("", 0);
+	return t;
+fail:
+	destroy(t);
+	errno = e;
+	return NULL;
+}
+
+void
+tailer_destroy(struct tailer *t)
+{
+	destroy(t);
+}
+
+const char *
+tailer_path(const struct tailer *t)
+{
+	return t->path;
+}
+
+void
+tailer_set_path(struct tailer *t, const char *path)
+{
+	char *p = xstrdup(path);	/* path may be t->path itself */
+
+	free(t->path);
+	t->path = p;
+}
+
+uint64_t
+tailer_dev(const struct tailer *t)
+{
+	return t->dev;
+}
+
+uint64_t
+tailer_ino(const struct tailer *t)
+{
+	return t->ino;
+}
+
+uint64_t
+tailer_offset(const struct tailer *t)
+{
+	return t->offset;
+}
+
+uint64_t
+tailer_committed(const struct tailer *t)
+{
+	return t->offset - lines_pending(t->lines);
+}
+
+uint64_t
+tailer_size(const struct tailer *t)
+{
+	return t->size;
+}
+
+uint32_t
+tailer_fp_len(const struct tailer *t)
+{
+	return t->fp_len;
+}
+
+uint64_t
+tailer_fp_hash(const struct tailer *t)
+{
+	return t->fp_hash;
+}
+
+bool
+tailer_fp_matches(const struct tailer *t, uint32_t fp_len, uint64_t fp_hash)
+{
+	char b[TAILER_FP_LEN];
+	ssize_t n;
+
+	if (fp_len == 0 || fp_len > TAILER_FP_LEN || t->fd == -1)
+		return false;
+	n = pread_full(t->fd, b, fp_len, 0);
+	if (n != (ssize_t)fp_len)
+		return false;
+	return tailer_hash(b, fp_len) == fp_hash;
+}
+
+/* -ERANGE: the file is shorter than offset; nothing changes then. */
+int
+tailer_seek(struct tailer *t, uint64_t offset)
+{
+	size_t want = (size_t)EW_MIN(offset, (uint64_t)TAILER_TAIL_LEN);
+	char b[TAILER_TAIL_LEN];
+	ssize_t n;
+
+	if (t->fd == -1)
+		return -EBADF;
+	n = pread_full(t->fd, b, want, offset - want);
+	if (n < 0)
+		return (int)n;
+	if ((size_t)n < want)
+		return -ERANGE;
+	lines_reset(t->lines);
+	t->offset = offset;
+	memcpy(t->win, b, want);
+	t->win_len = want;
+	t->tail_hash = tailer_hash(b, want);
+	return 0;
+}
+
+/* A record with fp_len 0 was taken of an empty file (so its offset is 0):
+ * dev and inode are all there is to compare. */
+bool
+tailer_verify(struct tailer *t, const struct offset_rec *rec)
+{
+	struct stat st;
+	uint64_t h = 0;
+
+	if (t->fd == -1 || rec->dev != t->dev || rec->ino != t->ino)
+		return false;
+	if (rec->fp_len > 0 && !tailer_fp_matches(t, rec->fp_len,
+	    rec->fp_hash))
+		return false;
+	if (fstat(t->fd, &st) == -1 || (uint64_t)st.st_size < rec->offset)
+		return false;
+	if (hash_before(t->fd, rec->offset, &h) < 0)
+		return false;
+	return h == rec->tail_hash;
+}
+
+/* Feeds one chunk read at chunk_start and keeps win[] and tail_hash up to
+ * date from the bytes themselves. */
+static void
+feed(struct tailer *t, const char *p, size_t n, lines_block_fn *block,
+    void *arg)
+{
+	char tail[TAILER_TAIL_LEN];
+	uint64_t start = t->offset, committed;
+	size_t upto, from_chunk, from_win, keep;
+
+	lines_feed(t->lines, p, n, block, arg);
+	t->offset += n;
+	committed = tailer_committed(t);
+	if (committed > start) {
+		/* a '\n' in this chunk: the tail ends inside it */
+		upto = (size_t)(committed - start);
+		from_chunk = EW_MIN(upto, (size_t)TAILER_TAIL_LEN);
+		from_win = EW_MIN(t->win_len, TAILER_TAIL_LEN - from_chunk);
+		memcpy(tail, t->win + t->win_len - from_win, from_win);
+		memcpy(tail + from_win, p + upto - from_chunk, from_chunk);
+		t->tail_hash = tailer_hash(tail, from_win + from_chunk);
+	}
+	if (n >= TAILER_TAIL_LEN) {
+		memcpy(t->win, p + n - TAILER_TAIL_LEN, TAILER_TAIL_LEN);
+		t->win_len = TAILER_TAIL_LEN;
+	} else {
+		keep = EW_MIN(t->win_len, TAILER_TAIL_LEN - n);
+		memmove(t->win, t->win + t->win_len - keep, keep);
+		memcpy(t->win + keep, p, n);
+		t->win_len = keep + n;
+	}
+}
+
+int64_t
+tailer_read(struct tailer *t, char *buf, size_t cap, uint64_t max_bytes,
+    lines_block_fn *block, void *arg)
+{
+	uint64_t total = 0;
+	size_t want;
+	ssize_t n;
+	int r;
+
+	if (t->fd == -1)
+		return -EBADF;
+	while (total < max_bytes) {
+		want = (size_t)EW_MIN((uint64_t)cap, max_bytes - total);
+		n = pread(t->fd, buf, want, (off_t)t->offset);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			break;
+		if (n == -1) {
+			/* after some bytes: the error comes back next time */
+			if (total > 0)
+				break;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		feed(t, buf, (size_t)n, block, arg);
+		total += (uint64_t)n;
+		/* a regular file: a short read means end of file */
+		if ((size_t)n < want)
+			break;
+	}
+	if (t->offset > t->size)
+		t->size = t->offset;
+	if (t->fp_len < TAILER_FP_LEN && t->offset > t->fp_len &&
+	    (r = take_fingerprint(t)) < 0 && total == 0)
+		return r;
+	return (int64_t)total;
+}
+
+void
+tailer_finish(struct tailer *t, lines_block_fn *block, void *arg)
+{
+	lines_flush(t->lines, block, arg);
+	/* committed == offset now: win[] holds the bytes before it */
+	t->tail_hash = tailer_hash(t->win, t->win_len);
+}
+
+uint64_t
+tailer_long_lines(const struct tailer *t)
+{
+	return lines_long_count(t->lines);
+}
+
+unsigned
+tailer_check(struct tailer *t, bool verify_tail)
+{
+	struct stat st;
+	unsigned ev = 0;
+	uint64_t committed, h = 0;
+	int r;
+
+	if (t->fd == -1 || fstat(t->fd, &st) == -1)
+		return TAILER_ERROR;
+	t->size = (uint64_t)st.st_size;
+	if (st.st_nlink == 0)
+		ev |= TAILER_DELETED;
+	if (t->size < t->offset)
+		ev |= TAILER_TRUNCATED;
+	else if (t->size > t->offset)
+		ev |= TAILER_GREW;
+	if (stat(t->path, &st) == -1) {
+		/* EACCES and the like say nothing about rotation */
+		if (errno == ENOENT || errno == ENOTDIR)
+			ev |= TAILER_MOVED;
+	} else if ((uint64_t)st.st_dev != t->dev ||
+	    (uint64_t)st.st_ino != t->ino) {
+		ev |= TAILER_MOVED;
+	}
+	if (verify_tail && !(ev & TAILER_TRUNCATED)) {
+		/* SPEC §6: truncated and regrown between two looks */
+		committed = tailer_committed(t);
+		r = hash_before(t->fd, committed, &h);
+		if (r == -ERANGE || (r == 0 && h != t->tail_hash))
+			ev |= TAILER_TRUNCATED;
+		else if (r < 0)
+			ev |= TAILER_ERROR;
+	}
+	return ev;
+}
+
+int
+tailer_record(struct tailer *t, uint64_t seen_s, struct offset_rec *rec)
+{
+	size_t len = strlen(t->path);
+
+	if (len >= sizeof(rec->path))
+		return -ENAMETOOLONG;
+	rec->dev = t->dev;
+	rec->ino = t->ino;
+	rec->offset = tailer_committed(t);
+	rec->fp_len = t->fp_len;
+	rec->fp_hash = t->fp_hash;
+	rec->tail_hash = t->tail_hash;	/* as read, not re-read now */
+	rec->seen_s = seen_s;
+	memcpy(rec->path, t->path, len + 1);
+	return 0;
+}
+
+void
+tailer_suspend(struct tailer *t)
+{
+	if (t->fd == -1)
+		return;
+	close(t->fd);
+	t->fd = -1;
+}
+
+int
+tailer_resume(struct tailer *t)
+{
+	struct stat st;
+	int fd;
+
+	if (t->fd != -1)
+		return 0;
+	fd = open_regular(t->path, &st);
+	if (fd == -1)	/* a directory or a fifo now: not our file */
+		return errno == EINVAL || errno == EISDIR ? -ESTALE : -errno;
+	if ((uint64_t)st.st_dev != t->dev || (uint64_t)st.st_ino != t->ino) {
+		close(fd);
+		return -ESTALE;
+	}
+	t->fd = fd;
+	t->size = (uint64_t)st.st_size;
+	return 0;
+}
+
+bool
+tailer_is_suspended(const struct tailer *t)
+{
+	return t->fd == -1;
+}

@@ -1,0 +1,77 @@
+/*
+ * keys: SPEC §7 in one place: key names, bucket alignment, the flush
+ * script and its arguments, offset records. Core module: no I/O.
+ */
+#ifndef EW_KEYS_H
+#define EW_KEYS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct batch;
+struct buf;
+struct config_bucket;
+
+/* Arguments for one command: an array of byte strings it owns. */
+struct argv {
+	char	**v;
+	size_t	 *len;
+	size_t	  n;
+	size_t	  cap;
+};
+
+void		 argv_add(struct argv *a, const void *p, size_t len);
+void		 argv_addstr(struct argv *a, const char *s);
+void		 argv_addu64(struct argv *a, uint64_t n);
+void		 argv_reset(struct argv *a);
+void		 argv_free(struct argv *a);
+
+/* "<prefix><name>", e.g. keys_name(b, "errwatch:", "count:total"). */
+void		 keys_name(struct buf *out, const char *prefix,
+		    const char *name);
+/* Start of the bucket holding t_s. */
+uint64_t	 keys_bucket_start(uint64_t t_s, uint64_t res_s);
+
+/* The flush script (Lua). Its reply: "OK", "DUP", "WIPED" (the offsets
+ * hash was missing: applied, positions kept), or "CONFLICT". */
+const char	*keys_flush_script(void);
+
+/* What a flush carries besides the batch. */
+struct flush_meta {
+	const char	*prefix;
+	const char	*host;
+	uint64_t	 now_ms;
+	const struct config_bucket *buckets;
+	size_t		 nbuckets;
+	const char	*const *class_names;	/* by class index */
+	const char	*const *stat_fields;	/* stats:<host> fields */
+	const uint64_t	*stat_values;
+	size_t		 nstats;
+};
+
+/* The script's ARGV for a batch (no EVALSHA, sha or numkeys). */
+void		 keys_flush_argv(struct argv *out, const struct flush_meta *m,
+		    const struct batch *b);
+
+/* Offset records (SPEC §8): field "<dev>:<ino>", value
+ * "<offset> <fp_len> <fp_hash> <tail_hash> <seen_s> <path>" with hashes
+ * in 16 hex digits. */
+struct offset_rec {
+	uint64_t dev;
+	uint64_t ino;
+	uint64_t offset;	/* bytes, after the last counted '\n' */
+	uint32_t fp_len;	/* bytes the fingerprint covers */
+	uint64_t fp_hash;
+	uint64_t tail_hash;	/* hash of up to 64 bytes before offset */
+	uint64_t seen_s;	/* unix s of the last move */
+	char	 path[4096];
+};
+
+void		 keys_offset_field(struct buf *out, uint64_t dev, uint64_t ino);
+void		 keys_offset_value(struct buf *out, const struct offset_rec *r);
+/* Parses field and value; returns 0 or -1 when malformed. */
+int		 keys_offset_parse(const char *field, const char *value,
+		    struct offset_rec *r);
+
+#endif

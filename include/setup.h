@@ -1,0 +1,31 @@
+/*
+ * setup: everything a config file implies, loaded and checked together:
+ * the config, its table, one matcher per input, and the alert rules
+ * checked against the table. --check-config, --scan, the daemon and its
+ * SIGHUP reload all go through here, so they agree on what is an error.
+ * Either all of it loads or nothing does: a reload swaps whole setups.
+ */
+#ifndef EW_SETUP_H
+#define EW_SETUP_H
+
+#include <stddef.h>
+
+struct config;
+struct ew_err;
+struct matcher;
+struct table;
+
+struct setup {
+	struct config	 *cfg;
+	struct table	 *table;
+	struct matcher	**matchers;	/* one per cfg->inputs[i] */
+};
+
+/* Loads path. On failure NULL with err at file:line:column. */
+struct setup	*setup_load(const char *path, struct ew_err *err);
+void		 setup_destroy(struct setup *s);
+/* The config path to use: cli (-c) if set, else $ERRWATCH_CONFIG, else
+ * the default. */
+const char	*setup_config_path(const char *cli);
+
+#endif

@@ -1,0 +1,98 @@
+/*
+ * sink: the Redis link on the daemon's loop. hiredis 0.14's async API on
+ * our own libuv adapter (the Debian one drops socket errors and has no
+ * timers): non-blocking name resolution, connect and reply time-outs,
+ * AUTH and SELECT, scripts by EVALSHA with a transparent reload on
+ * NOSCRIPT, reconnect with capped exponential backoff and jitter
+ * (100 ms to 5 s). hiredis stays in sink.c. The sink never retries a
+ * command by itself: whoever sent it decides (SPEC §8).
+ */
+#ifndef EW_SINK_H
+#define EW_SINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+struct ew_err;
+struct sink;
+
+enum sink_state {
+	SINK_DOWN,		/* not connected, backoff timer armed */
+	SINK_RESOLVING,		/* uv_getaddrinfo in flight */
+	SINK_CONNECTING,	/* TCP/unix connect in flight */
+	SINK_HANDSHAKE,		/* AUTH, SELECT, SCRIPT LOAD in flight */
+	SINK_READY,		/* commands may be sent */
+	SINK_CLOSED,		/* sink_close called */
+};
+
+enum sink_reply_type {
+	SINK_REPLY_STRING,
+	SINK_REPLY_STATUS,
+	SINK_REPLY_ERROR,
+	SINK_REPLY_INTEGER,
+	SINK_REPLY_NIL,
+	SINK_REPLY_ARRAY,
+};
+
+/* A reply, copied out of hiredis; borrowed: valid until the callback
+ * returns. */
+struct sink_reply {
+	enum sink_reply_type	 type;
+	long long		 integer;
+	const char		*str;	/* STRING, STATUS, ERROR; NUL-ended */
+	size_t			 len;
+	const struct sink_reply	*elem;	/* ARRAY */
+	size_t			 nelem;
+};
+
+/* r == NULL: no reply will come (link lost, reply time-out, close); the
+ * command may or may not have been applied. Called exactly once per
+ * command that sink_command accepted. */
+typedef void sink_reply_fn(void *arg, const struct sink_reply *r);
+/* Called on every state change; why is a short human reason. */
+typedef void sink_state_fn(void *arg, enum sink_state state,
+    const char *why);
+
+struct sink_opts {
+	const char	*url;		/* redis://[user:pass@]host[:port][/db]
+					 * or unix:///path?db=N */
+	const char	*password;	/* overrides the URL's; NULL: none */
+	uint64_t	 connect_timeout_ms;
+	uint64_t	 reply_timeout_ms;	/* no reply that long: reconnect */
+	const char	*script;	/* Lua flush script, loaded at connect;
+					 * may be NULL */
+	sink_state_fn	*on_state;
+	void		*arg;
+};
+
+/* Parses the URL (errors: bad scheme, port, db) and arms the first
+ * connect attempt on loop. */
+struct sink	*sink_create(uv_loop_t *loop, const struct sink_opts *o,
+		    struct ew_err *err);
+/* Sends a command when READY. Returns 0, or -ENOTCONN when not READY
+ * (cb is then never called). argv is copied. */
+int		 sink_command(struct sink *s, int argc, const char **argv,
+		    const size_t *argvlen, sink_reply_fn *cb, void *arg);
+/* EVALSHA of the script given in the options, with numkeys 0 and args;
+ * on NOSCRIPT it loads the script and sends it again, once. Same return
+ * and callback rules as sink_command. */
+int		 sink_eval(struct sink *s, int argc, const char **argv,
+		    const size_t *argvlen, sink_reply_fn *cb, void *arg);
+enum sink_state	 sink_state(const struct sink *s);
+const char	*sink_state_name(enum sink_state st);
+/* Commands sent and not yet answered. */
+size_t		 sink_inflight(const struct sink *s);
+/* Drops the link now and reconnects (after a config reload, say). */
+void		 sink_reconnect(struct sink *s, const char *why);
+/* Starts closing: pending callbacks get NULL, memory goes once every
+ * handle is closed. NULL: no-op. */
+void		 sink_close(struct sink *s);
+
+/* The password from a file (one line, trailing newline dropped), for
+ * redis.password_file and $CREDENTIALS_DIRECTORY/redis-password. Returns
+ * a new string or NULL with err. */
+char		*sink_read_password(const char *path, struct ew_err *err);
+
+#endif

@@ -1,0 +1,703 @@
+/*
+ * test_config: config_load over YAML texts written to a temp dir. Bad
+ * configs are a table: each row is one kind of mistake and the exact
+ * line:col and message it must give. Good configs check the values,
+ * defaults, path resolution and the environment overrides.
+ */
+#ifndef _XOPEN_SOURCE
+#define _XOPEN_SOURCE	700	/* realpath(3) */
+#endif
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base.h"
+#include "config.h"
+#include "check.h"
+
+#define INPUT	"inputs:\n  - paths: [a.log]\n"
+
+static char tmpdir[] = "/tmp/ew-test-config-XXXXXX";
+static char realdir[PATH_MAX];
+static char *made[32];		/* files and dirs to remove, in order */
+static size_t nmade;
+
+static void
+remember(char *p)
+{
+	if (nmade == ARRAY_SIZE(made))
+		abort();
+	made[nmade++] = p;
+}
+
+static char *
+write_file(const char *name, const char *text)
+{
+	char *p = xasprintf("%s/%s", tmpdir, name);
+	FILE *f;
+	size_t i;
+
+	for (i = 0; i < nmade; i++)
+		if (strcmp(made[i], p) == 0)
+			break;
+	f = fopen(p, "w");
+	CHECK(f != NULL);
+	CHECK_UINT_EQ(fwrite(text, 1, strlen(text), f), strlen(text));
+	CHECK(fclose(f) == 0);
+	if (i < nmade) {
+		free(p);
+		return made[i];
+	}
+	remember(p);
+	return p;
+}
+
+static struct config *
+load_text(const char *text, struct ew_err *err)
+{
+	const char *p = write_file("c.yaml", text);
+
+	ew_err_clear(err);
+	return config_load(p, err);
+}
+
+/* Loads path, which must be good: a failure prints the error and aborts. */
+static struct config *
+load_ok(const char *path)
+{
+	struct ew_err err;
+	struct config *cfg;
+
+	ew_err_clear(&err);
+	cfg = config_load(path, &err);
+	if (cfg == NULL) {
+		fprintf(stderr, "%s:%d:%d: %s\n", err.file, err.line, err.col,
+		    err.msg);
+		abort();
+	}
+	return cfg;
+}
+
+static struct config *
+load_text_ok(const char *text)
+{
+	return load_ok(write_file("c.yaml", text));
+}
+
+struct bad {
+	const char	*yaml;
+	int		 line, col;	/* 1-based; 0: not known */
+	const char	*msg;		/* the message, or a prefix of it */
+};
+
+static const struct bad bads[] = {
+	/* unknown keys: at the key */
+	{ "hots: a\n" INPUT, 1, 1, "unknown key \"hots\" (known: host, "
+	    "table, max_open_files, redis, inputs, alerts)" },
+	{ "redis:\n  urll: redis://x\n" INPUT, 2, 3,
+	    "redis: unknown key \"urll\"" },
+	{ "inputs:\n  - paths: [a.log]\n    pols: true\n", 3, 5,
+	    "inputs[0]: unknown key \"pols\"" },
+	{ INPUT "alerts:\n  rules:\n    - {match: X, thresold: 5}\n", 5, 18,
+	    "alerts.rules[0]: unknown key \"thresold\"" },
+	{ INPUT "alerts:\n  defaults: {threshold: 5}\n", 4, 14,
+	    "alerts.defaults: unknown key \"threshold\"" },
+	/* wrong types: at the value */
+	{ "host: {a: 1}\n" INPUT, 1, 7,
+	    "host: expected a string, got a mapping" },
+	{ "max_open_files: many\n" INPUT, 1, 17,
+	    "max_open_files: expected a whole number such as 20, got "
+	    "\"many\"" },
+	{ "max_open_files: -5\n" INPUT, 1, 17,
+	    "max_open_files: expected a whole number" },
+	{ "max_open_files: 0\n" INPUT, 1, 17,
+	    "max_open_files: must be at least 1, got \"0\"" },
+	{ "redis: [a, b]\n" INPUT, 1, 8,
+	    "redis: expected a mapping, got a list" },
+	{ "inputs: {paths: a}\n", 1, 9,
+	    "inputs: expected a list of inputs, got a mapping" },
+	{ "inputs:\n  - a.log\n", 2, 5,
+	    "inputs[0]: expected a mapping, got a single value" },
+	{ "inputs:\n  - paths: {a: b}\n", 2, 12,
+	    "inputs[0].paths: expected a glob or a list of globs, got a "
+	    "mapping" },
+	{ "inputs:\n  - paths: [[a]]\n", 2, 13,
+	    "inputs[0].paths[0]: expected a string, got a list" },
+	{ "- a\n", 1, 1, "expected a mapping of settings at the top level" },
+	/* durations */
+	{ "inputs:\n  - paths: [a.log]\n    rotate_wait: 5 seconds\n", 3, 18,
+	    "inputs[0].rotate_wait: expected a duration such as 500ms or 30s, "
+	    "got \"5 seconds\"" },
+	{ "redis:\n  flush_interval: 500\n" INPUT, 2, 19,
+	    "redis.flush_interval: expected a duration such as 500ms or 30s, "
+	    "got \"500\"" },
+	{ "redis:\n  connect_timeout: 99999999999999999999d\n" INPUT, 2, 20,
+	    "redis.connect_timeout: expected a duration" },
+	{ "redis:\n  connect_timeout: 0s\n" INPUT, 2, 20,
+	    "redis.connect_timeout: must be at least 1ms, got \"0s\"" },
+	{ INPUT "alerts:\n  defaults: {window: 1500ms}\n", 4, 22,
+	    "alerts.defaults.window: must be whole seconds" },
+	/* sizes */
+	{ "inputs:\n  - paths: [a.log]\n    max_line: 64KB\n", 3, 15,
+	    "inputs[0].max_line: expected a size such as 65536, 64KiB or "
+	    "1MiB, got \"64KB\"" },
+	{ "inputs:\n  - paths: [a.log]\n    max_line: 100\n", 3, 15,
+	    "inputs[0].max_line: must be from 256 bytes" },
+	/* booleans, enums, numbers */
+	{ "inputs:\n  - paths: [a.log]\n    poll: maybe\n", 3, 11,
+	    "inputs[0].poll: expected true or false (or yes/no, on/off), got "
+	    "\"maybe\"" },
+	{ "inputs:\n  - paths: [a.log]\n    start_at: middle\n", 3, 15,
+	    "inputs[0].start_at: expected end or beginning, got \"middle\"" },
+	{ INPUT "alerts:\n  defaults: {p: 2}\n", 4, 17,
+	    "alerts.defaults.p: expected a probability" },
+	{ INPUT "alerts:\n  defaults: {factor: four}\n", 4, 22,
+	    "alerts.defaults.factor: expected a number above 0" },
+	{ INPUT "alerts:\n  defaults: {factor: nan}\n", 4, 22,
+	    "alerts.defaults.factor: expected a number above 0" },
+	{ INPUT "alerts:\n  defaults: {factor: \" 4\"}\n", 4, 22,
+	    "alerts.defaults.factor: expected a number above 0" },
+	{ INPUT "alerts:\n  defaults: {p: 0}\n", 4, 17,
+	    "alerts.defaults.p: expected a probability" },
+	{ INPUT "alerts:\n  rules:\n    - {match: X, threshold: 0}\n", 5, 29,
+	    "alerts.rules[0].threshold: must be at least 1" },
+	{ INPUT "alerts:\n  rules:\n    - {match: X, severity: \"very bad\"}\n",
+	    5, 28, "alerts.rules[0].severity: expected a word" },
+	/* globs */
+	{ "inputs:\n  - paths: [\"/var/log/[abc.log\"]\n", 2, 13,
+	    "inputs[0].paths[0]: not a valid glob ([ without a closing ]), "
+	    "got \"/var/log/[abc.log\"" },
+	{ "inputs:\n  - paths: [\"\"]\n", 2, 13,
+	    "inputs[0].paths[0]: expected a non-empty string" },
+	{ "inputs:\n  - paths: [a.log]\n    exclude: \"x[\"\n", 3, 14,
+	    "inputs[0].exclude: not a valid glob" },
+	/* duplicates: at the second key */
+	{ "inputs:\n  - paths: [a.log]\n    paths: [b.log]\n", 3, 5,
+	    "inputs[0]: duplicate key \"paths\" (first at line 2)" },
+	{ "host: a\nhost: b\n" INPUT, 2, 1,
+	    "duplicate key \"host\" (first at line 1)" },
+	{ "inputs:\n  - {name: x, paths: a}\n  - {name: x, paths: b}\n", 3, 12,
+	    "inputs[1].name: \"x\" is already the name of inputs[0]" },
+	{ INPUT "alerts:\n  rules:\n    - {match: X}\n    - {match: X}\n", 6,
+	    15, "alerts.rules[1].match: \"X\" already has a rule" },
+	{ "redis:\n  buckets: {60s: 1h, 1m: 2h}\n" INPUT, 2, 22,
+	    "redis.buckets: \"1m\" is the same resolution as \"60s\"" },
+	/* buckets */
+	{ "redis:\n  buckets: {10x: 6h}\n" INPUT, 2, 13,
+	    "redis.buckets: expected a resolution such as 10s or 1m" },
+	{ "redis:\n  buckets: {10s: 1s}\n" INPUT, 2, 18,
+	    "redis.buckets.10s: the retention must be at least the "
+	    "resolution" },
+	{ "redis:\n  buckets: {}\n" INPUT, 2, 12,
+	    "redis.buckets: expected at least one" },
+	/* required keys */
+	{ "inputs:\n  - name: x\n", 2, 5,
+	    "inputs[0]: missing required key \"paths\"" },
+	{ "host: a\n", 1, 1, "inputs: missing required key" },
+	{ "", 1, 1, "inputs: missing required key" },
+	{ "inputs: []\n", 1, 9, "inputs: expected at least one input" },
+	{ INPUT "alerts:\n  rules:\n    - {threshold: 5}\n", 5, 7,
+	    "alerts.rules[0]: missing required key \"match\"" },
+	/* other values */
+	{ "redis:\n  url: http://x\n" INPUT, 2, 8,
+	    "redis.url: expected redis://" },
+	{ "inputs:\n  - {name: \"a b\", paths: a}\n", 2, 12,
+	    "inputs[0].name: expected letters" },
+	/* YAML itself */
+	{ "host: a\n  b: c\n" INPUT, 2, 4,
+	    "invalid YAML: mapping values are not allowed in this context" },
+	{ "inputs:\n  - paths: [a.log\n", 3, 1,
+	    "invalid YAML: did not find expected ',' or ']' (while parsing a "
+	    "flow sequence at line 2)" },
+	{ "host: *x\n" INPUT, 1, 7, "invalid YAML: found undefined alias" },
+	{ "host: \"a\xff\"\n" INPUT, 1, 9, "invalid YAML: invalid" },
+	{ INPUT "---\nhost: b\n", 4, 1,
+	    "expected one YAML document, found a second one" },
+};
+
+static void
+test_bad(void)
+{
+	struct ew_err err;
+	struct config *cfg;
+	char *path = xasprintf("%s/c.yaml", tmpdir);
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(bads); i++) {
+		cfg = load_text(bads[i].yaml, &err);
+		if (cfg != NULL || err.line != bads[i].line ||
+		    err.col != bads[i].col ||
+		    strncmp(err.msg, bads[i].msg, strlen(bads[i].msg)) != 0)
+			fprintf(stderr, "row %zu: got %d:%d: %s\n", i,
+			    err.line, err.col, err.msg);
+		CHECK(cfg == NULL);
+		CHECK_STR_EQ(err.file, path);
+		CHECK_INT_EQ(err.line, bads[i].line);
+		CHECK_INT_EQ(err.col, bads[i].col);
+		CHECK_MEM_EQ(err.msg, strlen(bads[i].msg), bads[i].msg,
+		    strlen(bads[i].msg));
+	}
+	free(path);
+}
+
+static void
+test_missing_file(void)
+{
+	struct ew_err err;
+	char *p = xasprintf("%s/nope.yaml", tmpdir), out[1024];
+
+	ew_err_clear(&err);
+	CHECK(config_load(p, &err) == NULL);
+	ew_err_format(&err, out, sizeof(out));
+	CHECK_STR_EQ(err.file, p);
+	CHECK_INT_EQ(err.line, 0);
+	CHECK_STR_EQ(err.msg, "No such file or directory");
+	CHECK(strstr(out, "/nope.yaml: No such file or directory") != NULL);
+	free(p);
+
+	ew_err_clear(&err);
+	CHECK(config_load(tmpdir, &err) == NULL);
+	CHECK_STR_EQ(err.msg, "Is a directory");
+}
+
+static void
+test_minimal(void)
+{
+	struct config *cfg;
+	const struct config_input *in;
+	const struct alert_params *d;
+	char host[256], *want;
+
+	cfg = load_text_ok("inputs:\n  - paths: app.log\n");
+	memset(host, 0, sizeof(host));
+	CHECK(gethostname(host, sizeof(host) - 1) == 0);
+	CHECK_STR_EQ(cfg->dir, realdir);
+	CHECK_STR_EQ(cfg->host, host);
+	CHECK_STR_EQ(cfg->table, "/usr/share/errwatch/error-codes.tsv");
+	CHECK_INT_EQ(cfg->table_pos.line, 0);
+	CHECK_UINT_EQ(cfg->max_open_files, 1024);
+	CHECK_STR_EQ(cfg->redis.url, "redis://127.0.0.1:6379/0");
+	CHECK_STR_EQ(cfg->redis.password_file, "");
+	CHECK_STR_EQ(cfg->redis.prefix, "errwatch:");
+	CHECK_UINT_EQ(cfg->redis.connect_timeout_ms, 2000);
+	CHECK_UINT_EQ(cfg->redis.flush_interval_ms, 500);
+	CHECK_UINT_EQ(cfg->redis.nbuckets, 3);
+	CHECK_UINT_EQ(cfg->redis.buckets[0].res_ms, 10000);
+	CHECK_UINT_EQ(cfg->redis.buckets[0].retention_ms, 6 * 3600000ULL);
+	CHECK_STR_EQ(cfg->redis.buckets[0].name, "10s");
+	CHECK_UINT_EQ(cfg->redis.buckets[1].res_ms, 60000);
+	CHECK_UINT_EQ(cfg->redis.buckets[1].retention_ms, 48 * 3600000ULL);
+	CHECK_STR_EQ(cfg->redis.buckets[1].name, "1m");
+	CHECK_UINT_EQ(cfg->redis.buckets[2].res_ms, 3600000);
+	CHECK_UINT_EQ(cfg->redis.buckets[2].retention_ms, 90 * 86400000ULL);
+	CHECK_STR_EQ(cfg->redis.buckets[2].name, "1h");
+	CHECK_UINT_EQ(cfg->ninputs, 1);
+	in = &cfg->inputs[0];
+	CHECK_STR_EQ(in->name, "input0");
+	CHECK_UINT_EQ(in->npaths, 1);
+	want = xasprintf("%s/app.log", realdir);
+	CHECK_STR_EQ(in->paths[0], want);
+	free(want);
+	CHECK_UINT_EQ(in->nexclude, 0);
+	CHECK_INT_EQ(in->start_at, START_AT_END);
+	CHECK_UINT_EQ(in->max_line, 65536);
+	CHECK_UINT_EQ(in->rotate_wait_ms, 5000);
+	CHECK(!in->poll);
+	CHECK_UINT_EQ(in->npatterns, 1);
+	CHECK_STR_EQ(in->patterns[0],
+	    "\\bcode=(?<code>\\d{3,4})\\b(?:.*?\\bname=(?<name>[A-Za-z]+))?");
+	CHECK_INT_EQ(in->pattern_pos[0].line, 0);
+	d = &cfg->alerts.defaults;
+	CHECK_UINT_EQ(d->window_ms, 60000);
+	CHECK_UINT_EQ(d->baseline_ms, 1800000);
+	CHECK_UINT_EQ(d->min_count, 20);
+	CHECK(d->factor == 4.0);
+	CHECK(d->p == 1e-6);
+	CHECK_UINT_EQ(d->cooldown_ms, 300000);
+	CHECK_UINT_EQ(d->threshold, 0);
+	CHECK_STR_EQ(d->severity, "warning");
+	CHECK(d->enabled);
+	CHECK_UINT_EQ(d->set, 0);
+	CHECK_UINT_EQ(cfg->alerts.nrules, 0);
+	config_destroy(cfg);
+}
+
+/* Every key given, in block and flow style. */
+static void
+test_values(void)
+{
+	static const char text[] =
+	    "host: web-1\n"
+	    "table: data/codes.tsv\n"
+	    "max_open_files: 50\n"
+	    "redis:\n"
+	    "  url: unix:///run/redis.sock?db=2\n"
+	    "  password_file: secret\n"
+	    "  prefix: \"\"\n"
+	    "  connect_timeout: 250ms\n"
+	    "  flush_interval: 1s\n"
+	    "  buckets:\n"
+	    "    1h: 90d\n"
+	    "    10s: 6h\n"
+	    "    5m: 7d\n"
+	    "inputs:\n"
+	    "  - name: gw\n"
+	    "    paths: [./logs/*.log, /abs/x.log]\n"
+	    "    exclude: [\"*.gz\", old/*.log]\n"
+	    "    start_at: beginning\n"
+	    "    max_line: 1MiB\n"
+	    "    rotate_wait: 0s\n"
+	    "    poll: yes\n"
+	    "    patterns:\n"
+	    "      - 'a(?<code>\\d+)'\n"
+	    "      - \"b(?<name>x)\"\n"
+	    "  - paths: /b/*.log\n"
+	    "    poll: off\n"
+	    "    max_line: 256\n"
+	    "alerts:\n"
+	    "  rules:\n"
+	    "    - {match: X, factor: 8}\n"
+	    "    - match: \"461\"\n"
+	    "      threshold: 3\n"
+	    "      enabled: false\n"
+	    "  defaults: {window: 2m, severity: info, p: 0.001,\n"
+	    "             min_count: 0}\n";
+	struct config *cfg;
+	const struct config_input *in;
+	const struct config_rule *r;
+	char *want;
+
+	cfg = load_text_ok(text);
+	CHECK_STR_EQ(cfg->host, "web-1");
+	want = xasprintf("%s/data/codes.tsv", realdir);
+	CHECK_STR_EQ(cfg->table, want);
+	free(want);
+	CHECK_INT_EQ(cfg->table_pos.line, 2);
+	CHECK_INT_EQ(cfg->table_pos.col, 8);
+	CHECK_UINT_EQ(cfg->max_open_files, 50);
+	CHECK_STR_EQ(cfg->redis.url, "unix:///run/redis.sock?db=2");
+	want = xasprintf("%s/secret", realdir);
+	CHECK_STR_EQ(cfg->redis.password_file, want);
+	free(want);
+	CHECK_STR_EQ(cfg->redis.prefix, "");
+	CHECK_UINT_EQ(cfg->redis.connect_timeout_ms, 250);
+	CHECK_UINT_EQ(cfg->redis.flush_interval_ms, 1000);
+	CHECK_UINT_EQ(cfg->redis.nbuckets, 3);
+	CHECK_STR_EQ(cfg->redis.buckets[0].name, "10s");
+	CHECK_STR_EQ(cfg->redis.buckets[1].name, "5m");
+	CHECK_UINT_EQ(cfg->redis.buckets[1].res_ms, 300000);
+	CHECK_UINT_EQ(cfg->redis.buckets[1].retention_ms, 7 * 86400000ULL);
+	CHECK_STR_EQ(cfg->redis.buckets[2].name, "1h");
+
+	CHECK_UINT_EQ(cfg->ninputs, 2);
+	in = &cfg->inputs[0];
+	CHECK_STR_EQ(in->name, "gw");
+	CHECK_UINT_EQ(in->npaths, 2);
+	want = xasprintf("%s/logs/*.log", realdir);
+	CHECK_STR_EQ(in->paths[0], want);
+	free(want);
+	CHECK_STR_EQ(in->paths[1], "/abs/x.log");
+	CHECK_UINT_EQ(in->nexclude, 2);
+	CHECK_STR_EQ(in->exclude[0], "*.gz");
+	want = xasprintf("%s/old/*.log", realdir);
+	CHECK_STR_EQ(in->exclude[1], want);
+	free(want);
+	CHECK_INT_EQ(in->start_at, START_AT_BEGINNING);
+	CHECK_UINT_EQ(in->max_line, 1024 * 1024);
+	CHECK_UINT_EQ(in->rotate_wait_ms, 0);
+	CHECK(in->poll);
+	CHECK_UINT_EQ(in->npatterns, 2);
+	CHECK_STR_EQ(in->patterns[0], "a(?<code>\\d+)");
+	CHECK_STR_EQ(in->patterns[1], "b(?<name>x)");
+	CHECK_INT_EQ(in->pattern_pos[0].line, 23);
+	CHECK_INT_EQ(in->pattern_pos[0].col, 9);
+	CHECK_INT_EQ(in->pattern_pos[1].line, 24);
+	CHECK_INT_EQ(in->pattern_pos[1].col, 9);
+	in = &cfg->inputs[1];
+	CHECK_STR_EQ(in->name, "input1");
+	CHECK_UINT_EQ(in->npaths, 1);
+	CHECK_STR_EQ(in->paths[0], "/b/*.log");
+	CHECK(!in->poll);
+	CHECK_UINT_EQ(in->max_line, 256);
+
+	/* defaults come last in the file but merge under the rules */
+	CHECK_UINT_EQ(cfg->alerts.defaults.window_ms, 120000);
+	CHECK_STR_EQ(cfg->alerts.defaults.severity, "info");
+	CHECK_UINT_EQ(cfg->alerts.defaults.min_count, 0);
+	CHECK_UINT_EQ(cfg->alerts.defaults.set, ALERT_F_WINDOW |
+	    ALERT_F_SEVERITY | ALERT_F_P | ALERT_F_MIN_COUNT);
+	CHECK_UINT_EQ(cfg->alerts.nrules, 2);
+	r = &cfg->alerts.rules[0];
+	CHECK_STR_EQ(r->match, "X");
+	CHECK_INT_EQ(r->match_pos.line, 30);
+	CHECK_INT_EQ(r->match_pos.col, 15);
+	CHECK(r->params.factor == 8.0);
+	CHECK(r->params.p == 0.001);
+	CHECK_UINT_EQ(r->params.window_ms, 120000);
+	CHECK_UINT_EQ(r->params.baseline_ms, 1800000);
+	CHECK_STR_EQ(r->params.severity, "info");
+	CHECK(r->params.enabled);
+	CHECK_UINT_EQ(r->params.set, ALERT_F_FACTOR);
+	r = &cfg->alerts.rules[1];
+	CHECK_STR_EQ(r->match, "461");
+	CHECK_INT_EQ(r->match_pos.line, 31);
+	CHECK_INT_EQ(r->match_pos.col, 14);
+	CHECK_UINT_EQ(r->params.threshold, 3);
+	CHECK(!r->params.enabled);
+	CHECK_UINT_EQ(r->params.set, ALERT_F_THRESHOLD | ALERT_F_ENABLED);
+	config_destroy(cfg);
+}
+
+/* A null value is the default; a quoted "" is an empty string. */
+static void
+test_nulls(void)
+{
+	struct config *cfg;
+
+	cfg = load_text_ok("host:\ntable: ~\nredis:\n  password_file: \"\"\n"
+	    "alerts:\n" INPUT);
+	CHECK(strcmp(cfg->host, "auto") != 0);
+	CHECK_STR_EQ(cfg->table, "/usr/share/errwatch/error-codes.tsv");
+	CHECK_STR_EQ(cfg->redis.password_file, "");
+	config_destroy(cfg);
+}
+
+static int
+line_of(const char *path, const char *needle, int *col)
+{
+	char line[1024], *p;
+	FILE *f = fopen(path, "r");
+	int n = 0;
+
+	CHECK(f != NULL);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		n++;
+		if ((p = strstr(line, needle)) != NULL) {
+			*col = (int)(p - line) + 1;
+			fclose(f);
+			return n;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+static void
+test_example(void)
+{
+	const char *src = getenv("EW_SRC");
+	struct config *cfg;
+	const struct config_rule *r;
+	char *path;
+	int line, col = 0;
+
+	path = xasprintf("%s/config/errwatch.yaml", src ? src : ".");
+	cfg = load_ok(path);
+	CHECK_STR_EQ(cfg->table, "/usr/share/errwatch/error-codes.tsv");
+	CHECK_UINT_EQ(cfg->max_open_files, 1024);
+	CHECK_STR_EQ(cfg->redis.url, "redis://127.0.0.1:6379/0");
+	CHECK_STR_EQ(cfg->redis.prefix, "errwatch:");
+	CHECK_UINT_EQ(cfg->redis.nbuckets, 3);
+	CHECK_STR_EQ(cfg->redis.buckets[2].name, "1h");
+	CHECK_UINT_EQ(cfg->ninputs, 1);
+	CHECK_STR_EQ(cfg->inputs[0].paths[0], "/var/log/platform/*.log");
+	CHECK_STR_EQ(cfg->inputs[0].exclude[0], "*.gz");
+	CHECK_UINT_EQ(cfg->inputs[0].npatterns, 1);
+	CHECK_STR_EQ(cfg->inputs[0].patterns[0],
+	    "\\bcode=(?<code>\\d{3,4})\\b(?:.*?\\bname=(?<name>[A-Za-z]+))?");
+	CHECK(cfg->inputs[0].pattern_pos[0].line > 0);
+	CHECK_UINT_EQ(cfg->alerts.defaults.window_ms, 60000);
+	CHECK(cfg->alerts.defaults.p == 1e-6);
+	CHECK_UINT_EQ(cfg->alerts.nrules, 3);
+	r = &cfg->alerts.rules[0];
+	CHECK_STR_EQ(r->match, "Punishment");
+	line = line_of(path, "Punishment", &col);
+	CHECK_INT_EQ(r->match_pos.line, line);
+	CHECK_INT_EQ(r->match_pos.col, col);
+	CHECK_UINT_EQ(r->params.threshold, 50);
+	CHECK_UINT_EQ(r->params.window_ms, 60000);
+	CHECK_STR_EQ(r->params.severity, "critical");
+	CHECK_UINT_EQ(r->params.set, ALERT_F_THRESHOLD | ALERT_F_WINDOW |
+	    ALERT_F_SEVERITY);
+	r = &cfg->alerts.rules[1];
+	CHECK_STR_EQ(r->match, "ServiceUnavailable");
+	CHECK_UINT_EQ(r->params.threshold, 10);
+	CHECK_UINT_EQ(r->params.window_ms, 30000);
+	r = &cfg->alerts.rules[2];
+	CHECK_STR_EQ(r->match, "category:success");
+	CHECK(!r->params.enabled);
+	CHECK_UINT_EQ(r->params.set, ALERT_F_ENABLED);
+	CHECK_UINT_EQ(r->params.min_count, 20);
+	config_destroy(cfg);
+	free(path);
+}
+
+static void
+test_env(void)
+{
+	struct ew_err err;
+	struct config *cfg;
+	char *creds, *pw;
+
+	setenv("ERRWATCH_REDIS_URL", "redis://u:p@10.0.0.1:6380/3", 1);
+	cfg = load_text_ok("redis:\n  url: redis://127.0.0.1/0\n" INPUT);
+	CHECK_STR_EQ(cfg->redis.url, "redis://u:p@10.0.0.1:6380/3");
+	config_destroy(cfg);
+
+	setenv("ERRWATCH_REDIS_URL", "nonsense", 1);
+	CHECK(load_text(INPUT, &err) == NULL);
+	CHECK_INT_EQ(err.line, 0);
+	CHECK(strncmp(err.msg, "ERRWATCH_REDIS_URL: expected redis://",
+	    37) == 0);
+	unsetenv("ERRWATCH_REDIS_URL");
+
+	/* SPEC §7: the systemd credential is the default password file */
+	creds = xasprintf("%s/creds", tmpdir);
+	CHECK(mkdir(creds, 0700) == 0);
+	remember(creds);
+	setenv("CREDENTIALS_DIRECTORY", creds, 1);
+	cfg = load_text_ok(INPUT);
+	CHECK_STR_EQ(cfg->redis.password_file, "");	/* no such file */
+	config_destroy(cfg);
+	pw = write_file("creds/redis-password", "secret\n");
+	cfg = load_text_ok(INPUT);
+	CHECK_STR_EQ(cfg->redis.password_file, pw);
+	config_destroy(cfg);
+	cfg = load_text_ok("redis:\n  password_file: \"\"\n" INPUT);
+	CHECK_STR_EQ(cfg->redis.password_file, "");	/* explicit wins */
+	config_destroy(cfg);
+	unsetenv("CREDENTIALS_DIRECTORY");
+}
+
+static const struct {
+	const char	*s;
+	int		 r;
+	uint64_t	 ms;
+} durations[] = {
+	{ "250ms", 0, 250 },
+	{ "30s", 0, 30000 },
+	{ "5m", 0, 300000 },
+	{ "48h", 0, 172800000 },
+	{ "90d", 0, 7776000000ULL },
+	{ "0s", 0, 0 },
+	{ "007s", 0, 7000 },
+	{ "18446744073709551615ms", 0, UINT64_MAX },
+	{ "18446744073709551616ms", -1, 0 },	/* digits overflow */
+	{ "18446744073709552s", -1, 0 },	/* unit overflow */
+	{ "30", -1, 0 },			/* a unit is required */
+	{ "", -1, 0 },
+	{ "s", -1, 0 },
+	{ "1.5s", -1, 0 },
+	{ "-1s", -1, 0 },
+	{ "+1s", -1, 0 },
+	{ " 1s", -1, 0 },
+	{ "1s ", -1, 0 },
+	{ "1 s", -1, 0 },
+	{ "1S", -1, 0 },
+	{ "1sec", -1, 0 },
+	{ "1w", -1, 0 },
+	{ "1m30s", -1, 0 },
+};
+
+static const struct {
+	const char	*s;
+	int		 r;
+	uint64_t	 bytes;
+} sizes[] = {
+	{ "65536", 0, 65536 },
+	{ "0", 0, 0 },
+	{ "64KiB", 0, 65536 },
+	{ "1MiB", 0, 1048576 },
+	{ "1GiB", 0, 1073741824 },
+	{ "17179869183GiB", 0, 17179869183ULL << 30 },
+	{ "17179869184GiB", -1, 0 },	/* 2^64 */
+	{ "64KB", -1, 0 },
+	{ "64k", -1, 0 },
+	{ "64kib", -1, 0 },
+	{ "1.5MiB", -1, 0 },
+	{ "", -1, 0 },
+	{ "KiB", -1, 0 },
+	{ "-1", -1, 0 },
+	{ "1 KiB", -1, 0 },
+};
+
+static const struct {
+	const char	*g;
+	bool		 ok;
+} globs[] = {
+	{ "/var/log/*.log", true },
+	{ "gateway?.log", true },
+	{ "/a/[abc].log", true },
+	{ "/a/[!x].log", true },
+	{ "/a/[^x].log", true },
+	{ "/a/[]x].log", true },	/* ] first is a literal */
+	{ "/a/[[:digit:]].log", true },
+	{ "/a/\\[x", true },		/* escaped [ */
+	{ "a]b", true },		/* a lone ] is literal */
+	{ "", false },
+	{ "/a/[abc", false },
+	{ "/a/[]", false },
+	{ "/a/[!]", false },
+	{ "/a/[[:digit:].log", false },
+	{ "/a/[a/b]", false },
+	{ "x\\", false },
+};
+
+static void
+test_parsers(void)
+{
+	uint64_t v;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(durations); i++) {
+		v = 12345;
+		CHECK_INT_EQ(config_parse_duration(durations[i].s, &v),
+		    durations[i].r);
+		if (durations[i].r == 0)
+			CHECK_UINT_EQ(v, durations[i].ms);
+	}
+	CHECK_INT_EQ(config_parse_duration(NULL, &v), -1);
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		v = 12345;
+		CHECK_INT_EQ(config_parse_size(sizes[i].s, &v), sizes[i].r);
+		if (sizes[i].r == 0)
+			CHECK_UINT_EQ(v, sizes[i].bytes);
+	}
+	for (i = 0; i < ARRAY_SIZE(globs); i++) {
+		if (config_glob_is_valid(globs[i].g) != globs[i].ok)
+			fprintf(stderr, "glob \"%s\"\n", globs[i].g);
+		CHECK_INT_EQ(config_glob_is_valid(globs[i].g), globs[i].ok);
+	}
+	CHECK(!config_glob_is_valid(NULL));
+}
+
+int
+main(void)
+{
+	size_t i;
+
+	unsetenv("ERRWATCH_REDIS_URL");
+	unsetenv("CREDENTIALS_DIRECTORY");
+	CHECK(mkdtemp(tmpdir) != NULL);
+	CHECK(realpath(tmpdir, realdir) != NULL);
+	config_destroy(NULL);
+	test_parsers();
+	test_bad();
+	test_missing_file();
+	test_minimal();
+	test_values();
+	test_nulls();
+	test_example();
+	test_env();
+	for (i = nmade; i > 0; i--) {
+		if (unlink(made[i - 1]) == -1)
+			CHECK(rmdir(made[i - 1]) == 0);
+		free(made[i - 1]);
+	}
+	CHECK(rmdir(tmpdir) == 0);
+	CHECK_DONE();
+}

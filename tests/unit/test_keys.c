@@ -1,0 +1,805 @@
+/*
+ * test_keys: bucket alignment, argv helpers, offset records, the flush
+ * ARGV layout, and the flush script run by a real redis-server that this
+ * test starts on a unix socket in a temporary directory (stopped, and the
+ * directory removed, at exit or abort). The test talks to it with
+ * hiredis's synchronous API; the daemon itself uses the async sink.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hiredis/hiredis.h>
+
+#include "agg.h"
+#include "base.h"
+#include "check.h"
+#include "config.h"
+#include "keys.h"
+#include "tally.h"
+
+#define REDIS_SERVER	"/usr/bin/redis-server"
+
+/* --- bucket starts ------------------------------------------------- */
+
+struct bucket_case {
+	uint64_t t_s;
+	uint64_t res_s;
+	uint64_t want;
+};
+
+static const struct bucket_case bucket_cases[] = {
+	{ 0, 10, 0 },
+	{ 9, 10, 0 },
+	{ 10, 10, 10 },
+	{ 59, 60, 0 },
+	{ 60, 60, 60 },
+	{ 1700000005, 10, 1700000000 },
+	{ 1699999990, 60, 1699999980 },
+	{ 1700000000, 3600, 1699999200 },
+	{ 86399, 86400, 0 },
+	{ 5, 1, 5 },
+	{ 5, 0, 5 },		/* no width: unchanged */
+};
+
+static void
+test_bucket_start(void)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(bucket_cases); i++)
+		CHECK_UINT_EQ(keys_bucket_start(bucket_cases[i].t_s,
+		    bucket_cases[i].res_s), bucket_cases[i].want);
+}
+
+static void
+test_argv_name(void)
+{
+	struct argv a = { 0 };
+	struct buf b = { 0 };
+
+	argv_add(&a, "a\0b", 3);
+	argv_addstr(&a, "");
+	argv_addu64(&a, UINT64_MAX);
+	CHECK_UINT_EQ(a.n, 3);
+	CHECK_MEM_EQ(a.v[0], a.len[0], "a\0b", 3);
+	CHECK_UINT_EQ(a.len[1], 0);
+	CHECK_STR_EQ(a.v[2], "18446744073709551615");
+	argv_reset(&a);
+	CHECK_UINT_EQ(a.n, 0);
+	argv_addu64(&a, 0);
+	CHECK_STR_EQ(a.v[0], "0");
+	argv_free(&a);
+	argv_free(&a);		/* twice: harmless */
+
+	keys_name(&b, "errwatch:", "count:total");
+	CHECK_STR_EQ(b.p, "errwatch:count:total");
+	buf_free(&b);
+}
+
+/* --- offset records ------------------------------------------------ */
+
+struct rec_case {
+	uint64_t dev, ino, offset;
+	uint32_t fp_len;
+	uint64_t fp_hash, tail_hash, seen_s;
+	const char *path;
+	const char *field;	/* formatted */
+	const char *value;
+};
+
+static const struct rec_case rec_cases[] = {
+	{ 2049, 131073, 81920, 1024, 0x0123456789abcdefULL,
+	    0xfedcba9876543210ULL, 1700000000,
+	    "/var/log/platform/gateway.log", "2049:131073",
+	    "81920 1024 0123456789abcdef fedcba9876543210 1700000000 "
+	    "/var/log/platform/gateway.log" },
+	{ 0, 0, 0, 0, 0, 0, 0, "/my logs/game server.log", "0:0",
+	    "0 0 0000000000000000 0000000000000000 0 "
+	    "/my logs/game server.log" },
+	{ UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT32_MAX, UINT64_MAX, 1,
+	    UINT64_MAX, " x ", "18446744073709551615:18446744073709551615",
+	    "18446744073709551615 4294967295 ffffffffffffffff "
+	    "0000000000000001 18446744073709551615  x " },
+};
+
+static void
+test_offset_roundtrip(void)
+{
+	const struct rec_case *c;
+	struct offset_rec r, back;
+	struct buf f = { 0 }, v = { 0 };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(rec_cases); i++) {
+		c = &rec_cases[i];
+		memset(&r, 0, sizeof(r));
+		r.dev = c->dev;
+		r.ino = c->ino;
+		r.offset = c->offset;
+		r.fp_len = c->fp_len;
+		r.fp_hash = c->fp_hash;
+		r.tail_hash = c->tail_hash;
+		r.seen_s = c->seen_s;
+		snprintf(r.path, sizeof(r.path), "%s", c->path);
+		buf_reset(&f);
+		buf_reset(&v);
+		keys_offset_field(&f, r.dev, r.ino);
+		keys_offset_value(&v, &r);
+		CHECK_STR_EQ(f.p, c->field);
+		CHECK_STR_EQ(v.p, c->value);
+		memset(&back, 0xa5, sizeof(back));
+		CHECK_INT_EQ(keys_offset_parse(f.p, v.p, &back), 0);
+		CHECK_UINT_EQ(back.dev, c->dev);
+		CHECK_UINT_EQ(back.ino, c->ino);
+		CHECK_UINT_EQ(back.offset, c->offset);
+		CHECK_UINT_EQ(back.fp_len, c->fp_len);
+		CHECK_UINT_EQ(back.fp_hash, c->fp_hash);
+		CHECK_UINT_EQ(back.tail_hash, c->tail_hash);
+		CHECK_UINT_EQ(back.seen_s, c->seen_s);
+		CHECK_STR_EQ(back.path, c->path);
+	}
+	/* Upper-case hex is read too. */
+	CHECK_INT_EQ(keys_offset_parse("1:2",
+	    "1 2 ABCDEF0123456789 0000000000000000 3 /p", &back), 0);
+	CHECK_UINT_EQ(back.fp_hash, 0xabcdef0123456789ULL);
+	buf_free(&f);
+	buf_free(&v);
+}
+
+#define H0	"0123456789abcdef"
+#define OKV	"10 4 " H0 " " H0 " 5 /p"
+
+struct bad_case {
+	const char *field;
+	const char *value;
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "1:2", OKV },				/* the control: accepted */
+	{ "1:2", "" },
+	{ "1:2", "10 4 " H0 " " H0 " 5" },	/* no path */
+	{ "1:2", "10 4 " H0 " " H0 " 5 " },	/* empty path */
+	{ "1:2", "-1 4 " H0 " " H0 " 5 /p" },
+	{ "1:2", "+1 4 " H0 " " H0 " 5 /p" },
+	{ "1:2", " 10 4 " H0 " " H0 " 5 /p" },
+	{ "1:2", "10  4 " H0 " " H0 " 5 /p" },
+	{ "1:2", "10 4 0123456789abcde " H0 " 5 /p" },	/* 15 digits */
+	{ "1:2", "10 4 " H0 "0 " H0 " 5 /p" },		/* 17 digits */
+	{ "1:2", "10 4 0123456789abcdeg " H0 " 5 /p" },
+	{ "1:2", "10 4 " H0 " " H0 " x5 /p" },
+	{ "1:2", "18446744073709551616 4 " H0 " " H0 " 5 /p" },
+	{ "1:2", "10 4294967296 " H0 " " H0 " 5 /p" },
+	{ "1:2", "10\t4 " H0 " " H0 " 5 /p" },
+	{ "12", OKV },
+	{ "1:2:3", OKV },
+	{ "a:2", OKV },
+	{ ":2", OKV },
+	{ "1:", OKV },
+	{ " 1:2", OKV },
+	{ "1:2 ", OKV },
+	{ "", OKV },
+	{ NULL, OKV },
+	{ "1:2", NULL },
+};
+
+static void
+test_offset_malformed(void)
+{
+	struct offset_rec r;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(bad_cases); i++) {
+		memset(&r, 0, sizeof(r));
+		CHECK_INT_EQ(keys_offset_parse(bad_cases[i].field,
+		    bad_cases[i].value, &r), i == 0 ? 0 : -1);
+		if (i > 0)		/* untouched on failure */
+			CHECK_UINT_EQ(r.offset, 0);
+	}
+}
+
+/* --- building batches ---------------------------------------------- */
+
+#define NCLASSES	4
+
+static const char *const class_names[NCLASSES] = {
+	"Success", "Punishment", "406", "Unclassified",
+};
+
+static const struct config_bucket buckets[] = {
+	{ 10000, 21600000, "10s" },		/* 6h */
+	{ 60000, 172800000, "1m" },		/* 48h */
+	{ 3600000, 7776000000ULL, "1h" },	/* 90d */
+};
+
+static const char *const stat_fields[] = { "lines", "matched" };
+static const uint64_t stat_values[] = { 100, 7 };
+
+#define NOW_MS	1700000000123ULL
+
+static const struct flush_meta meta = {
+	.prefix = "ew:",
+	.host = "h1",
+	.now_ms = NOW_MS,
+	.buckets = buckets,
+	.nbuckets = ARRAY_SIZE(buckets),
+	.class_names = class_names,
+	.stat_fields = stat_fields,
+	.stat_values = stat_values,
+	.nstats = ARRAY_SIZE(stat_fields),
+};
+
+struct move {
+	const char *field, *expected, *next;
+};
+
+/* cells: 0 none; 1: two cells,
+ *   1699999990: Success 3, Punishment 2
+ *   1700000000: Punishment 1, Unclassified 1 (value "12345")
+ * and an empty cell at 1700000010 that must not be sent. */
+static struct batch *
+batch_make(const struct move *mv, size_t nmv, int cells)
+{
+	struct batch *b = xcalloc(1, sizeof(*b));
+	size_t i;
+
+	b->seq = 1;
+	b->uncl = tally_create(NCLASSES);
+	b->offsets = xcalloc(nmv, sizeof(*b->offsets));
+	b->noffsets = nmv;
+	for (i = 0; i < nmv; i++) {
+		b->offsets[i].field = xstrdup(mv[i].field);
+		b->offsets[i].expected = xstrdup(mv[i].expected);
+		b->offsets[i].next = xstrdup(mv[i].next);
+	}
+	if (cells) {
+		b->ncells = 3;
+		b->cells = xcalloc(3, sizeof(*b->cells));
+		for (i = 0; i < 3; i++) {
+			b->cells[i].start_s = 1699999990 + 10 * i;
+			b->cells[i].counts = tally_create(NCLASSES);
+		}
+		tally_add(b->cells[0].counts, 0, 3);
+		tally_add(b->cells[0].counts, 1, 2);
+		tally_add(b->cells[1].counts, 1, 1);
+		tally_add(b->cells[1].counts, 3, 1);
+		tally_add_uncl(b->uncl, "12345", 5, 1);
+	}
+	b->closes = xcalloc(8, sizeof(*b->closes));
+	return b;
+}
+
+static void
+batch_close_add(struct batch *b, size_t res, uint64_t start_s)
+{
+	b->closes[b->ncloses].res = res;
+	b->closes[b->ncloses].start_s = start_s;
+	b->ncloses++;
+}
+
+static void
+batch_free(struct batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->ncells; i++)
+		tally_destroy(b->cells[i].counts);
+	free(b->cells);
+	tally_destroy(b->uncl);
+	for (i = 0; i < b->noffsets; i++) {
+		free(b->offsets[i].field);
+		free(b->offsets[i].expected);
+		free(b->offsets[i].next);
+	}
+	free(b->offsets);
+	free(b->closes);
+	free(b);
+}
+
+static void
+test_flush_argv(void)
+{
+	static const struct move mv[] = { { "8:1", "", "A1" } };
+	struct batch *b = batch_make(mv, 1, 1);
+	struct argv a = { 0 };
+	struct buf j = { 0 };
+	size_t i;
+
+	batch_close_add(b, 1, 1699999980);
+	argv_addstr(&a, "left over");		/* dropped by the build */
+	keys_flush_argv(&a, &meta, b);
+	for (i = 0; i < a.n; i++)
+		buf_printf(&j, "%s%s", i ? "|" : "", a.v[i]);
+	CHECK_STR_EQ(j.p,
+	    "ew:|h1|1700000000123|"
+	    "1|8:1||A1|"
+	    "3|10s|10|21600|1m|60|172800|1h|3600|7776000|"
+	    "2|1699999990|2|Success|3|Punishment|2|"
+	    "1700000000|2|Punishment|1|Unclassified|1|"
+	    "1|12345|1|"
+	    "1|2|1699999980|"
+	    "2|lines|100|matched|7");
+	argv_free(&a);
+	buf_free(&j);
+	batch_free(b);
+}
+
+/* --- a real redis-server ------------------------------------------- */
+
+static char	 rdir[64];
+static char	 rsock[128];
+static pid_t	 rpid = -1;
+static redisContext *rc;
+
+/* Async-signal-safe: also runs from the SIGABRT of a failed check. */
+static void
+redis_cleanup(void)
+{
+	static const char *const files[] = { "r.sock", "redis.log",
+	    "dump.rdb" };
+	char p[192];
+	size_t i;
+	int st;
+
+	if (rpid > 0) {
+		kill(rpid, SIGKILL);
+		waitpid(rpid, &st, 0);
+		rpid = -1;
+	}
+	if (rdir[0] == '\0')
+		return;
+	for (i = 0; i < ARRAY_SIZE(files); i++) {
+		snprintf(p, sizeof(p), "%s/%s", rdir, files[i]);
+		unlink(p);
+	}
+	rmdir(rdir);
+	rdir[0] = '\0';
+}
+
+static void
+abort_handler(int sig)
+{
+	redis_cleanup();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+redis_start(void)
+{
+	struct sigaction sa;
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
+	char logp[192];
+	int i, fd;
+
+	snprintf(rdir, sizeof(rdir), "/tmp/ew_test_keys.XXXXXX");
+	CHECK(mkdtemp(rdir) != NULL);
+	snprintf(rsock, sizeof(rsock), "%s/r.sock", rdir);
+	snprintf(logp, sizeof(logp), "%s/redis.log", rdir);
+	atexit(redis_cleanup);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = abort_handler;
+	sigaction(SIGABRT, &sa, NULL);
+
+	rpid = fork();
+	CHECK(rpid >= 0);
+	if (rpid == 0) {
+		/* Dies with the test, whatever kills the test. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		fd = open(logp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+			close(fd);
+		}
+		execl(REDIS_SERVER, "redis-server", "--port", "0",
+		    "--unixsocket", rsock, "--save", "", "--appendonly", "no",
+		    "--dir", rdir, (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 200; i++) {	/* up to 10 s */
+		rc = redisConnectUnix(rsock);
+		if (rc != NULL && rc->err == 0)
+			return;
+		redisFree(rc);
+		rc = NULL;
+		nanosleep(&ts, NULL);
+	}
+	CHECK(!"redis-server did not come up");
+}
+
+static redisReply *
+cmd_argv(int argc, const char **argv, const size_t *lens)
+{
+	redisReply *r = redisCommandArgv(rc, argc, argv, lens);
+
+	CHECK(r != NULL);
+	return r;
+}
+
+static void
+cmd0(const char *a0)
+{
+	const char *argv[] = { a0 };
+
+	freeReplyObject(cmd_argv(1, argv, NULL));
+}
+
+/* HGET as a number; -1 when the field is missing. */
+static long long
+hget(const char *key, const char *field)
+{
+	const char *argv[] = { "HGET", key, field };
+	redisReply *r = cmd_argv(3, argv, NULL);
+	long long v = -1;
+
+	if (r->type == REDIS_REPLY_STRING)
+		v = strtoll(r->str, NULL, 10);
+	else
+		CHECK_INT_EQ(r->type, REDIS_REPLY_NIL);
+	freeReplyObject(r);
+	return v;
+}
+
+/* HGET as a string into out; "(nil)" when missing. */
+static void
+hget_str(const char *key, const char *field, char *out, size_t len)
+{
+	const char *argv[] = { "HGET", key, field };
+	redisReply *r = cmd_argv(3, argv, NULL);
+
+	snprintf(out, len, "%s", r->type == REDIS_REPLY_STRING ? r->str :
+	    "(nil)");
+	freeReplyObject(r);
+}
+
+static long long
+key_int(const char *c, const char *key)
+{
+	const char *argv[] = { c, key };
+	redisReply *r = cmd_argv(2, argv, NULL);
+	long long v;
+
+	CHECK_INT_EQ(r->type, REDIS_REPLY_INTEGER);
+	v = r->integer;
+	freeReplyObject(r);
+	return v;
+}
+
+/* Runs the script with EVAL and returns its reply string in out. */
+static void
+flush(const struct batch *b, char *out, size_t len)
+{
+	struct argv a = { 0 };
+	const char **argv;
+	size_t *lens, i;
+	redisReply *r;
+
+	keys_flush_argv(&a, &meta, b);
+	argv = xcalloc(a.n + 3, sizeof(*argv));
+	lens = xcalloc(a.n + 3, sizeof(*lens));
+	argv[0] = "EVAL";
+	argv[1] = keys_flush_script();
+	argv[2] = "0";
+	for (i = 0; i < 3; i++)
+		lens[i] = strlen(argv[i]);
+	for (i = 0; i < a.n; i++) {
+		argv[i + 3] = a.v[i];
+		lens[i + 3] = a.len[i];
+	}
+	r = cmd_argv((int)(a.n + 3), argv, lens);
+	if (r->type == REDIS_REPLY_ERROR)
+		fprintf(stderr, "script error: %s\n", r->str);
+	CHECK(r->type == REDIS_REPLY_STATUS || r->type == REDIS_REPLY_STRING);
+	snprintf(out, len, "%s", r->str);
+	freeReplyObject(r);
+	free(argv);
+	free(lens);
+	argv_free(&a);
+}
+
+struct hval {
+	const char *key;
+	const char *field;
+	long long want;		/* -1: field missing */
+};
+
+static void
+check_hvals(const struct hval *h, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (hget(h[i].key, h[i].field) != h[i].want)
+			fprintf(stderr, "at %s %s\n", h[i].key, h[i].field);
+		CHECK_INT_EQ(hget(h[i].key, h[i].field), h[i].want);
+	}
+}
+
+/* The counts of one batch of batch_make(.., 1) times k. */
+static void
+check_counts(long long k)
+{
+	const struct hval h[] = {
+		{ "ew:count:total", "Success", 3 * k },
+		{ "ew:count:total", "Punishment", 3 * k },
+		{ "ew:count:total", "Unclassified", 1 * k },
+		{ "ew:count:total", "406", -1 },
+		{ "ew:host:h1:count:total", "Success", 3 * k },
+		{ "ew:host:h1:count:total", "Punishment", 3 * k },
+		{ "ew:host:h1:count:total", "Unclassified", 1 * k },
+		{ "ew:count:10s:1699999990", "Success", 3 * k },
+		{ "ew:count:10s:1699999990", "Punishment", 2 * k },
+		{ "ew:count:10s:1699999990", "Unclassified", -1 },
+		{ "ew:count:10s:1700000000", "Success", -1 },
+		{ "ew:count:10s:1700000000", "Punishment", 1 * k },
+		{ "ew:count:10s:1700000000", "Unclassified", 1 * k },
+		{ "ew:count:1m:1699999980", "Success", 3 * k },
+		{ "ew:count:1m:1699999980", "Punishment", 3 * k },
+		{ "ew:count:1m:1699999980", "Unclassified", 1 * k },
+		{ "ew:count:1h:1699999200", "Success", 3 * k },
+		{ "ew:count:1h:1699999200", "Punishment", 3 * k },
+		{ "ew:count:1h:1699999200", "Unclassified", 1 * k },
+		{ "ew:unclassified", "12345", 1 * k },
+	};
+
+	check_hvals(h, ARRAY_SIZE(h));
+	/* The empty cell made no bucket. */
+	CHECK_INT_EQ(key_int("EXISTS", "ew:count:10s:1700000010"), 0);
+}
+
+struct ttl_case {
+	const char *key;
+	long long max;		/* the retention, s */
+};
+
+static const struct ttl_case ttl_cases[] = {
+	{ "ew:count:10s:1699999990", 21600 },
+	{ "ew:count:10s:1700000000", 21600 },
+	{ "ew:count:1m:1699999980", 172800 },
+	{ "ew:count:1h:1699999200", 7776000 },
+	{ "ew:stats:h1", 604800 },
+};
+
+static void
+check_ttls(void)
+{
+	long long t;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(ttl_cases); i++) {
+		t = key_int("TTL", ttl_cases[i].key);
+		CHECK(t > 0);
+		CHECK(t <= ttl_cases[i].max);
+	}
+	CHECK_INT_EQ(key_int("TTL", "ew:count:total"), -1);
+}
+
+static void
+check_offset(const char *field, const char *want)
+{
+	char v[64];
+
+	hget_str("ew:offsets:h1", field, v, sizeof(v));
+	CHECK_STR_EQ(v, want);
+}
+
+static void
+test_script_cas(void)
+{
+	static const struct move first[] = {
+		{ "8:1", "", "A1" }, { "8:2", "", "B1" } };
+	static const struct move wrong[] = {
+		{ "8:1", "A1", "A2" }, { "8:2", "B0", "B2" } };
+	static const struct move second[] = { { "8:1", "A1", "A2" } };
+	static const struct move third[] = { { "8:1", "A2", "A3" } };
+	const struct hval stats[] = {
+		{ "ew:stats:h1", "lines", 100 },
+		{ "ew:stats:h1", "matched", 7 },
+		{ "ew:stats:h1", "last_flush_ms", (long long)NOW_MS },
+	};
+	struct batch *b;
+	redisReply *r;
+	char reply[32];
+	const char *zs[] = { "ZSCORE", "ew:hosts", "h1" };
+
+	cmd0("FLUSHALL");
+	b = batch_make(first, 2, 1);
+	flush(b, reply, sizeof(reply));
+	CHECK_STR_EQ(reply, "OK");
+	check_counts(1);
+	check_ttls();
+	check_offset("8:1", "A1");
+	check_offset("8:2", "B1");
+	check_hvals(stats, ARRAY_SIZE(stats));
+	r = cmd_argv(3, zs, NULL);
+	CHECK_INT_EQ(r->type, REDIS_REPLY_STRING);
+	CHECK_STR_EQ(r->str, "1700000000");
+	freeReplyObject(r);
+
+	/* The reply was lost and the batch re-sent: nothing twice. */
+	flush(b, reply, sizeof(reply));
+	CHECK_STR_EQ(reply, "DUP");
+	check_counts(1);
+	batch_free(b);
+
+	/* One stored offset is not what we expect: nothing applied. */
+	b = batch_make(wrong, 2, 1);
+	flush(b, reply, sizeof(reply));
+	CHECK_STR_EQ(reply, "CONFLICT");
+	check_counts(1);
+	check_offset("8:1", "A1");
+	check_offset("8:2", "B1");
+	batch_free(b);
+
+	b = batch_make(second, 1, 1);
+	flush(b, reply, sizeof(reply));
+	CHECK_STR_EQ(reply, "OK");
+	check_counts(2);
+	check_offset("8:1", "A2");
+	check_offset("8:2", "B1");
+	batch_free(b);
+
+	/* A wiped Redis: applied, positions kept, no recount. */
+	cmd0("FLUSHALL");
+	b = batch_make(third, 1, 1);
+	flush(b, reply, sizeof(reply));
+	CHECK_STR_EQ(reply, "WIPED");
+	check_counts(1);
+	check_offset("8:1", "A3");
+	check_offset("8:2", "(nil)");
+	/* Now the offsets hash exists again: the same batch is a DUP. */
+	flush(b, reply, sizeof(reply));
+	CHECK_STR_EQ(reply, "DUP");
+	check_counts(1);
+	batch_free(b);
+
+	/* No files: always applied. */
+	b = batch_make(NULL, 0, 1);
+	flush(b, reply, sizeof(reply));
+	CHECK_STR_EQ(reply, "OK");
+	check_counts(2);
+	batch_free(b);
+}
+
+static void
+test_script_uncl(void)
+{
+	const struct hval h[] = {
+		{ "ew:unclassified", "20000", 2 },
+		{ "ew:unclassified", "20199", 1 },
+		{ "ew:unclassified", "30000", 1 },
+		{ "ew:unclassified", "30055", 1 },
+		{ "ew:unclassified", "30056", -1 },
+		{ "ew:unclassified", "other", 44 },
+	};
+	struct batch *b;
+	char reply[32], v[16];
+	size_t i;
+	int len;
+
+	cmd0("FLUSHALL");
+	b = batch_make(NULL, 0, 0);
+	for (i = 0; i < 200; i++) {
+		len = snprintf(v, sizeof(v), "%zu", 20000 + i);
+		tally_add_uncl(b->uncl, v, (size_t)len, 1);
+	}
+	flush(b, reply, sizeof(reply));
+	CHECK_STR_EQ(reply, "OK");
+	CHECK_INT_EQ(key_int("HLEN", "ew:unclassified"), 200);
+	batch_free(b);
+
+	/* 56 new values still get a field; the 44 after them do not. */
+	b = batch_make(NULL, 0, 0);
+	for (i = 0; i < 100; i++) {
+		len = snprintf(v, sizeof(v), "%zu", 30000 + i);
+		tally_add_uncl(b->uncl, v, (size_t)len, 1);
+	}
+	tally_add_uncl(b->uncl, "20000", 5, 1);	/* known: keeps its field */
+	flush(b, reply, sizeof(reply));
+	CHECK_STR_EQ(reply, "OK");
+	CHECK_INT_EQ(key_int("HLEN", "ew:unclassified"), 257);
+	check_hvals(h, ARRAY_SIZE(h));
+	batch_free(b);
+}
+
+/* The field of a flat [f, v, f, v...] reply as a number; -1 if absent. */
+static long long
+entry_field(const redisReply *kv, const char *f)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < kv->elements; i += 2)
+		if (strcmp(kv->element[i]->str, f) == 0)
+			return strtoll(kv->element[i + 1]->str, NULL, 10);
+	return -1;
+}
+
+static void
+test_script_close(void)
+{
+	const char *xr1[] = { "XRANGE", "ew:series:1m", "-", "+" };
+	const char *xr10[] = { "XRANGE", "ew:series:10s", "-", "+" };
+	struct batch *b;
+	redisReply *r, *kv;
+	char reply[32];
+
+	cmd0("FLUSHALL");
+	b = batch_make(NULL, 0, 1);
+	batch_close_add(b, 1, 1699999980);	/* holds this batch's counts */
+	batch_close_add(b, 0, 1699999000);	/* an empty bucket */
+	flush(b, reply, sizeof(reply));
+	CHECK_STR_EQ(reply, "OK");
+	batch_free(b);
+
+	r = cmd_argv(4, xr1, NULL);
+	CHECK_INT_EQ(r->type, REDIS_REPLY_ARRAY);
+	CHECK_UINT_EQ(r->elements, 1);
+	CHECK_STR_EQ(r->element[0]->element[0]->str, "1699999980000-1");
+	kv = r->element[0]->element[1];
+	CHECK_UINT_EQ(kv->elements, 8);
+	CHECK_INT_EQ(entry_field(kv, "Success"), 3);
+	CHECK_INT_EQ(entry_field(kv, "Punishment"), 3);
+	CHECK_INT_EQ(entry_field(kv, "Unclassified"), 1);
+	CHECK_INT_EQ(entry_field(kv, "_total"), 7);
+	freeReplyObject(r);
+
+	r = cmd_argv(4, xr10, NULL);
+	CHECK_UINT_EQ(r->elements, 1);
+	CHECK_STR_EQ(r->element[0]->element[0]->str, "1699999000000-1");
+	kv = r->element[0]->element[1];
+	CHECK_UINT_EQ(kv->elements, 2);
+	CHECK_INT_EQ(entry_field(kv, "_total"), 0);
+	freeReplyObject(r);
+
+	/* The same close again, and an older one: both skipped. A newer
+	 * one goes in. */
+	b = batch_make(NULL, 0, 1);
+	batch_close_add(b, 1, 1699999980);
+	batch_close_add(b, 0, 1699998990);
+	batch_close_add(b, 0, 1699999990);
+	flush(b, reply, sizeof(reply));
+	CHECK_STR_EQ(reply, "OK");
+	batch_free(b);
+
+	CHECK_INT_EQ(key_int("XLEN", "ew:series:1m"), 1);
+	r = cmd_argv(4, xr1, NULL);
+	kv = r->element[0]->element[1];
+	CHECK_INT_EQ(entry_field(kv, "_total"), 7);	/* not rewritten */
+	freeReplyObject(r);
+	r = cmd_argv(4, xr10, NULL);
+	CHECK_UINT_EQ(r->elements, 2);
+	CHECK_STR_EQ(r->element[1]->element[0]->str, "1699999990000-1");
+	kv = r->element[1]->element[1];
+	CHECK_INT_EQ(entry_field(kv, "Success"), 6);	/* two batches */
+	CHECK_INT_EQ(entry_field(kv, "Punishment"), 4);
+	CHECK_INT_EQ(entry_field(kv, "_total"), 10);
+	freeReplyObject(r);
+}
+
+int
+main(void)
+{
+	test_bucket_start();
+	test_argv_name();
+	test_offset_roundtrip();
+	test_offset_malformed();
+	test_flush_argv();
+
+	redis_start();
+	test_script_cas();
+	test_script_uncl();
+	test_script_close();
+	redisFree(rc);
+	rc = NULL;
+	redis_cleanup();
+	CHECK_DONE();
+}

@@ -1,0 +1,497 @@
+/*
+ * test_tailer: one followed file in a real temp dir: reads across
+ * appends, fingerprints, offset records, rotation, deletion, truncation
+ * (plain and regrown), symlink swaps, bad paths, NUL bytes and
+ * suspend/resume. The tailer touches no loop, so neither does this test;
+ * it ends by checking that no descriptor leaked.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base.h"
+#include "check.h"
+#include "keys.h"
+#include "tailer.h"
+
+static char dir[64];
+
+static char *
+tpath(const char *name)
+{
+	return xasprintf("%s/%s", dir, name);
+}
+
+static void
+put(const char *path, const char *data, size_t len, int flags)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0644);
+
+	CHECK(fd != -1);
+	CHECK_INT_EQ(write(fd, data, len), (long long)len);
+	close(fd);
+}
+
+static void
+put_str(const char *path, const char *s)
+{
+	put(path, s, strlen(s), O_TRUNC);
+}
+
+static void
+append_str(const char *path, const char *s)
+{
+	put(path, s, strlen(s), O_APPEND);
+}
+
+static void
+collect_cb(void *arg, const char *buf, size_t len)
+{
+	buf_append(arg, buf, len);
+}
+
+static int
+count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	CHECK(d != NULL);
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+static struct tailer *
+open_ok(const char *path)
+{
+	struct ew_err err = { 0 };
+	struct tailer *t = tailer_open(path, 4096, &err);
+
+	if (t == NULL)
+		fprintf(stderr, "%s: %s\n", path, err.msg);
+	CHECK(t != NULL);
+	return t;
+}
+
+static void
+test_hash(void)
+{
+	/* pinned: the hash is stored in Redis, it must never change */
+	CHECK_UINT_EQ(tailer_hash("", 0), 0x9ca066f1a4ab2eeaULL);
+	CHECK_UINT_EQ(tailer_hash("abc", 3), 0x6213f46a24b18329ULL);
+	CHECK_UINT_EQ(tailer_hash("0123456789abcdefX", 17),
+	    0xef1d4e2beff92bebULL);
+	CHECK(tailer_hash("abc", 3) != tailer_hash("abd", 3));
+	CHECK(tailer_hash("abc", 3) != tailer_hash("abc\0", 4));
+	CHECK(tailer_hash("", 0) != tailer_hash("\0", 1));
+}
+
+/* Lines across appends, small chunks, a held partial line, max_bytes. */
+static void
+test_read(void)
+{
+	char *p = tpath("read.log");
+	struct buf got = { 0 };
+	struct offset_rec rec;
+	struct tailer *t;
+	char chunk[4];
+
+	put_str(p, "a1\nb2\npar");
+	t = open_ok(p);
+	CHECK_UINT_EQ(tailer_offset(t), 0);
+	CHECK_INT_EQ(tailer_read(t, chunk, sizeof(chunk), UINT64_MAX,
+	    collect_cb, &got), 9);
+	CHECK_MEM_EQ(got.p, got.len, "a1\nb2\n", 6);
+	CHECK_UINT_EQ(tailer_offset(t), 9);
+	CHECK_UINT_EQ(tailer_committed(t), 6);
+	CHECK_UINT_EQ(tailer_size(t), 9);
+	CHECK_INT_EQ(tailer_record(t, 77, &rec), 0);
+	CHECK_UINT_EQ(rec.offset, 6);
+	CHECK_UINT_EQ(rec.tail_hash, tailer_hash("a1\nb2\n", 6));
+	CHECK_UINT_EQ(rec.seen_s, 77);
+	CHECK_UINT_EQ(rec.dev, tailer_dev(t));
+	CHECK_UINT_EQ(rec.ino, tailer_ino(t));
+	CHECK_STR_EQ(rec.path, p);
+	CHECK_INT_EQ(tailer_read(t, chunk, sizeof(chunk), UINT64_MAX,
+	    collect_cb, &got), 0);
+
+	append_str(p, "tial\nc\n");
+	CHECK_UINT_EQ(tailer_check(t, true), TAILER_GREW);
+	CHECK_UINT_EQ(tailer_size(t), 16);
+	CHECK_INT_EQ(tailer_read(t, chunk, sizeof(chunk), UINT64_MAX,
+	    collect_cb, &got), 7);
+	CHECK_MEM_EQ(got.p, got.len, "a1\nb2\npartial\nc\n", 16);
+	CHECK_UINT_EQ(tailer_committed(t), 16);
+	CHECK_UINT_EQ(tailer_check(t, true), 0);
+	CHECK_INT_EQ(tailer_record(t, 0, &rec), 0);
+	CHECK_UINT_EQ(rec.tail_hash, tailer_hash("a1\nb2\npartial\nc\n", 16));
+
+	/* max_bytes stops mid-line; the rest comes next time */
+	append_str(p, "0123456789\n");
+	CHECK_INT_EQ(tailer_read(t, chunk, sizeof(chunk), 3, collect_cb,
+	    &got), 3);
+	CHECK_UINT_EQ(tailer_offset(t), 19);
+	CHECK_UINT_EQ(tailer_committed(t), 16);
+	CHECK_INT_EQ(tailer_read(t, chunk, sizeof(chunk), 100, collect_cb,
+	    &got), 8);
+	CHECK_MEM_EQ(got.p + 16, got.len - 16, "0123456789\n", 11);
+	CHECK_INT_EQ(tailer_record(t, 0, &rec), 0);
+	CHECK_UINT_EQ(rec.offset, 27);
+	/* the tail spans more than one 4-byte chunk and the held line */
+	CHECK_UINT_EQ(rec.tail_hash, tailer_hash(got.p, 27));
+	CHECK(tailer_verify(t, &rec));
+
+	/* a last line without '\n' counts at the end of the file's life */
+	append_str(p, "end");
+	buf_reset(&got);
+	CHECK_INT_EQ(tailer_read(t, chunk, sizeof(chunk), UINT64_MAX,
+	    collect_cb, &got), 3);
+	CHECK_UINT_EQ(got.len, 0);
+	tailer_finish(t, collect_cb, &got);
+	CHECK_MEM_EQ(got.p, got.len, "end\n", 4);
+	CHECK_UINT_EQ(tailer_committed(t), 30);
+	CHECK_INT_EQ(tailer_record(t, 0, &rec), 0);
+	CHECK_UINT_EQ(rec.offset, 30);
+	CHECK(tailer_verify(t, &rec));
+
+	/* seek: back to a line start, and not past the end */
+	CHECK_INT_EQ(tailer_seek(t, 31), -ERANGE);
+	CHECK_UINT_EQ(tailer_offset(t), 30);
+	CHECK_INT_EQ(tailer_seek(t, 6), 0);
+	CHECK_INT_EQ(tailer_record(t, 0, &rec), 0);
+	CHECK_UINT_EQ(rec.tail_hash, tailer_hash("a1\nb2\n", 6));
+	CHECK_UINT_EQ(tailer_check(t, true), TAILER_GREW);
+	buf_reset(&got);
+	CHECK_INT_EQ(tailer_read(t, chunk, sizeof(chunk), UINT64_MAX,
+	    collect_cb, &got), 24);
+	CHECK_MEM_EQ(got.p, got.len, "partial\nc\n0123456789\n", 21);
+	CHECK_UINT_EQ(tailer_committed(t), 27);
+
+	tailer_destroy(t);
+	buf_free(&got);
+	free(p);
+}
+
+/* A file shorter than the fingerprint, growing past it. */
+static void
+test_fingerprint(void)
+{
+	char *p = tpath("fp.log"), big[3000], buf[512];
+	struct buf got = { 0 };
+	struct tailer *t;
+	size_t i;
+
+	for (i = 0; i < sizeof(big); i++)
+		big[i] = (char)('a' + i % 26);
+	big[99] = '\n';
+	big[sizeof(big) - 1] = '\n';
+	put(p, big, 10, O_TRUNC);
+	t = open_ok(p);
+	CHECK_UINT_EQ(tailer_fp_len(t), 10);
+	CHECK_UINT_EQ(tailer_fp_hash(t), tailer_hash(big, 10));
+	CHECK(tailer_fp_matches(t, 10, tailer_hash(big, 10)));
+
+	put(p, big + 10, 300, O_APPEND);
+	CHECK_INT_EQ(tailer_read(t, buf, sizeof(buf), UINT64_MAX, collect_cb,
+	    &got), 310);
+	CHECK_UINT_EQ(tailer_fp_len(t), 310);
+	CHECK_UINT_EQ(tailer_fp_hash(t), tailer_hash(big, 310));
+
+	put(p, big + 310, sizeof(big) - 310, O_APPEND);
+	CHECK_INT_EQ(tailer_read(t, buf, sizeof(buf), UINT64_MAX, collect_cb,
+	    &got), (long long)sizeof(big) - 310);
+	CHECK_UINT_EQ(tailer_fp_len(t), TAILER_FP_LEN);
+	CHECK_UINT_EQ(tailer_fp_hash(t), tailer_hash(big, TAILER_FP_LEN));
+	CHECK_MEM_EQ(got.p, got.len, big, sizeof(big));
+
+	/* an older, shorter fingerprint of this file still matches */
+	CHECK(tailer_fp_matches(t, 10, tailer_hash(big, 10)));
+	CHECK(tailer_fp_matches(t, 310, tailer_hash(big, 310)));
+	CHECK(!tailer_fp_matches(t, 10, tailer_hash(big + 1, 10)));
+	CHECK(!tailer_fp_matches(t, 0, tailer_hash(big, 0)));
+	CHECK(!tailer_fp_matches(t, TAILER_FP_LEN + 1, 0));
+
+	tailer_destroy(t);
+	buf_free(&got);
+	free(p);
+}
+
+/* Offset records: our own verifies; rewritten or replaced files don't. */
+static void
+test_verify(void)
+{
+	char *p = tpath("verify.log"), *q = tpath("verify.new"), buf[64];
+	struct ew_err err = { 0 };
+	struct offset_rec rec, empty;
+	struct buf got = { 0 };
+	struct tailer *t, *t2;
+	int fd;
+
+	put_str(p, "");
+	t = open_ok(p);
+	CHECK_INT_EQ(tailer_record(t, 1, &empty), 0);
+	CHECK_UINT_EQ(empty.fp_len, 0);
+	CHECK(tailer_verify(t, &empty));
+
+	put_str(p, "one\ntwo\nthree\n");
+	CHECK_INT_EQ(tailer_read(t, buf, sizeof(buf), UINT64_MAX, collect_cb,
+	    &got), 14);
+	/* the empty file's record still describes this file at offset 0 */
+	CHECK(tailer_verify(t, &empty));
+	CHECK_INT_EQ(tailer_record(t, 1, &rec), 0);
+	CHECK(tailer_verify(t, &rec));
+	rec.ino++;
+	CHECK(!tailer_verify(t, &rec));
+	rec.ino--;
+	rec.offset = 15;	/* past the end */
+	CHECK(!tailer_verify(t, &rec));
+	rec.offset = 14;
+
+	/* same inode, same length, other bytes */
+	fd = open(p, O_WRONLY | O_CLOEXEC);
+	CHECK(fd != -1);
+	CHECK_INT_EQ(pwrite(fd, "ONE\ntwo\nthreE\n", 14, 0), 14);
+	close(fd);
+	CHECK(!tailer_verify(t, &rec));
+	tailer_destroy(t);
+
+	/* a new file of the same content under the name: another inode */
+	put_str(p, "one\ntwo\nthree\n");
+	t = open_ok(p);
+	CHECK(tailer_verify(t, &rec));
+	put_str(q, "one\ntwo\nthree\n");
+	CHECK(rename(q, p) == 0);
+	t2 = tailer_open(p, 4096, &err);
+	CHECK(t2 != NULL);
+	CHECK(!tailer_verify(t2, &rec));
+	/* a copy: same fingerprint */
+	CHECK(tailer_fp_matches(t2, rec.fp_len, rec.fp_hash));
+	tailer_destroy(t2);
+	tailer_destroy(t);
+	buf_free(&got);
+	free(p);
+	free(q);
+}
+
+/* Rename rotation, deletion, truncation, truncate-and-regrow. */
+static void
+test_events(void)
+{
+	char *p = tpath("ev.log"), *p1 = tpath("ev.log.1"), buf[4096];
+	struct buf got = { 0 }, fill = { 0 };
+	struct tailer *t;
+	int i, wfd;
+
+	/* rename: the old file reads on, the name is someone else's */
+	put_str(p, "x\n");
+	t = open_ok(p);
+	CHECK_INT_EQ(tailer_read(t, buf, sizeof(buf), UINT64_MAX, collect_cb,
+	    &got), 2);
+	CHECK_UINT_EQ(tailer_check(t, true), 0);
+	CHECK(rename(p, p1) == 0);
+	CHECK_UINT_EQ(tailer_check(t, true), TAILER_MOVED);
+	append_str(p1, "y\n");
+	put_str(p, "new\n");
+	CHECK_UINT_EQ(tailer_check(t, true), TAILER_MOVED | TAILER_GREW);
+	CHECK_INT_EQ(tailer_read(t, buf, sizeof(buf), UINT64_MAX, collect_cb,
+	    &got), 2);
+	CHECK_MEM_EQ(got.p, got.len, "x\ny\n", 4);
+	tailer_set_path(t, p1);
+	CHECK_STR_EQ(tailer_path(t), p1);
+	CHECK_UINT_EQ(tailer_check(t, true), 0);
+	tailer_destroy(t);
+
+	/* delete: the descriptor still reads to the end */
+	wfd = open(p, O_WRONLY | O_APPEND | O_CLOEXEC);
+	CHECK(wfd != -1);
+	t = open_ok(p);
+	CHECK(unlink(p) == 0);
+	CHECK_INT_EQ(write(wfd, "last\n", 5), 5);
+	close(wfd);
+	CHECK_UINT_EQ(tailer_check(t, false),
+	    TAILER_DELETED | TAILER_MOVED | TAILER_GREW);
+	buf_reset(&got);
+	CHECK_INT_EQ(tailer_read(t, buf, sizeof(buf), UINT64_MAX, collect_cb,
+	    &got), 9);
+	CHECK_MEM_EQ(got.p, got.len, "new\nlast\n", 9);
+	CHECK_UINT_EQ(tailer_check(t, true), TAILER_DELETED | TAILER_MOVED);
+	tailer_destroy(t);
+
+	/* truncate to 0 */
+	put_str(p, "abc\ndef\n");
+	t = open_ok(p);
+	CHECK_INT_EQ(tailer_read(t, buf, sizeof(buf), UINT64_MAX, collect_cb,
+	    &got), 8);
+	CHECK(truncate(p, 0) == 0);
+	CHECK_UINT_EQ(tailer_check(t, false), TAILER_TRUNCATED);
+	CHECK_UINT_EQ(tailer_size(t), 0);
+	CHECK_INT_EQ(tailer_seek(t, 0), 0);
+	CHECK_UINT_EQ(tailer_check(t, true), 0);
+	tailer_destroy(t);
+
+	/* truncated and regrown past the old offset between two looks: only
+	 * the bytes before the offset tell */
+	for (i = 0; i < 20; i++)
+		buf_puts(&fill, "aaaa\n");
+	put_str(p, fill.p);
+	t = open_ok(p);
+	CHECK_INT_EQ(tailer_read(t, buf, 7, UINT64_MAX, collect_cb, &got),
+	    100);
+	buf_reset(&fill);
+	for (i = 0; i < 30; i++)
+		buf_puts(&fill, "bbbb\n");
+	put_str(p, fill.p);	/* O_TRUNC: same inode */
+	CHECK_UINT_EQ(tailer_check(t, false), TAILER_GREW);
+	CHECK_UINT_EQ(tailer_check(t, true), TAILER_GREW | TAILER_TRUNCATED);
+	tailer_destroy(t);
+
+	buf_free(&fill);
+	buf_free(&got);
+	free(p);
+	free(p1);
+}
+
+/* A symlinked path follows its target; a new target is a rotation. */
+static void
+test_symlink(void)
+{
+	char *link = tpath("sym.log"), *a = tpath("target-a"),
+	    *b = tpath("target-b"), *tmp = tpath("sym.tmp"), buf[64];
+	struct buf got = { 0 };
+	struct tailer *t;
+
+	put_str(a, "from a\n");
+	put_str(b, "from b\n");
+	CHECK(symlink(a, link) == 0);
+	t = open_ok(link);
+	CHECK_UINT_EQ(tailer_check(t, true), TAILER_GREW);
+	CHECK_INT_EQ(tailer_read(t, buf, sizeof(buf), UINT64_MAX, collect_cb,
+	    &got), 7);
+	CHECK_MEM_EQ(got.p, got.len, "from a\n", 7);
+	CHECK_UINT_EQ(tailer_check(t, true), 0);
+	CHECK(symlink(b, tmp) == 0);
+	CHECK(rename(tmp, link) == 0);	/* ln -sfn */
+	CHECK_UINT_EQ(tailer_check(t, true), TAILER_MOVED);
+	tailer_destroy(t);
+	buf_free(&got);
+	free(link);
+	free(a);
+	free(b);
+	free(tmp);
+}
+
+/* Bad paths, NUL bytes. */
+static void
+test_bad_input(void)
+{
+	static const char nul[] = "a\0b\nc\0\n\0";
+	char *p = tpath("nul.log"), *gone = tpath("vanished.log"), buf[64];
+	struct ew_err err = { 0 };
+	struct buf got = { 0 };
+	struct tailer *t;
+
+	errno = 0;
+	CHECK(tailer_open(dir, 4096, &err) == NULL);
+	CHECK_INT_EQ(errno, EISDIR);
+	CHECK_STR_EQ(err.msg, "is a directory");
+	CHECK_STR_EQ(err.file, dir);
+
+	/* found by a scan, gone before the open */
+	put_str(gone, "x\n");
+	CHECK(unlink(gone) == 0);
+	ew_err_clear(&err);
+	CHECK(tailer_open(gone, 4096, &err) == NULL);
+	CHECK_INT_EQ(errno, ENOENT);
+	CHECK(strstr(err.msg, strerror(ENOENT)) != NULL);
+
+	ew_err_clear(&err);
+	CHECK(tailer_open("/dev/null", 4096, &err) == NULL);
+	CHECK_STR_EQ(err.msg, "not a regular file");
+
+	put(p, nul, sizeof(nul) - 1, O_TRUNC);
+	t = open_ok(p);
+	CHECK_INT_EQ(tailer_read(t, buf, 3, UINT64_MAX, collect_cb, &got), 8);
+	CHECK_MEM_EQ(got.p, got.len, "a\0b\nc\0\n", 7);
+	CHECK_UINT_EQ(tailer_committed(t), 7);
+	tailer_finish(t, collect_cb, &got);
+	CHECK_MEM_EQ(got.p, got.len, "a\0b\nc\0\n\0\n", 9);
+	tailer_destroy(t);
+	tailer_destroy(NULL);
+	buf_free(&got);
+	free(p);
+	free(gone);
+}
+
+/* max_open_files: close the descriptor, keep the place. */
+static void
+test_suspend(void)
+{
+	char *p = tpath("susp.log"), *q = tpath("susp.new"), buf[64];
+	struct buf got = { 0 };
+	struct tailer *t;
+
+	put_str(p, "1\n");
+	t = open_ok(p);
+	CHECK_INT_EQ(tailer_read(t, buf, sizeof(buf), UINT64_MAX, collect_cb,
+	    &got), 2);
+	CHECK(!tailer_is_suspended(t));
+	tailer_suspend(t);
+	tailer_suspend(t);
+	CHECK(tailer_is_suspended(t));
+	CHECK_INT_EQ(tailer_read(t, buf, sizeof(buf), UINT64_MAX, collect_cb,
+	    &got), -EBADF);
+	CHECK_UINT_EQ(tailer_check(t, false), TAILER_ERROR);
+	CHECK_INT_EQ(tailer_seek(t, 0), -EBADF);
+	append_str(p, "2\n");
+	CHECK_INT_EQ(tailer_resume(t), 0);
+	CHECK(!tailer_is_suspended(t));
+	CHECK_INT_EQ(tailer_resume(t), 0);
+	CHECK_UINT_EQ(tailer_offset(t), 2);
+	CHECK_INT_EQ(tailer_read(t, buf, sizeof(buf), UINT64_MAX, collect_cb,
+	    &got), 2);
+	CHECK_MEM_EQ(got.p, got.len, "1\n2\n", 4);
+
+	tailer_suspend(t);
+	put_str(q, "1\n2\n");
+	CHECK(rename(q, p) == 0);
+	CHECK_INT_EQ(tailer_resume(t), -ESTALE);
+	CHECK(tailer_is_suspended(t));
+	CHECK(unlink(p) == 0);
+	CHECK_INT_EQ(tailer_resume(t), -ENOENT);
+	tailer_destroy(t);	/* suspended: nothing to close */
+	buf_free(&got);
+	free(p);
+	free(q);
+}
+
+int
+main(void)
+{
+	int fds = count_fds();
+	char *rm;
+
+	snprintf(dir, sizeof(dir), "/tmp/ew-tailer-XXXXXX");
+	CHECK(mkdtemp(dir) != NULL);
+	test_hash();
+	test_read();
+	test_fingerprint();
+	test_verify();
+	test_events();
+	test_symlink();
+	test_bad_input();
+	test_suspend();
+	CHECK_INT_EQ(count_fds(), fds);
+	rm = xasprintf("rm -rf '%s'", dir);
+	CHECK(system(rm) == 0);
+	free(rm);
+	CHECK_DONE();
+}
