@@ -29,6 +29,15 @@
  * takes it for a line break). Such patterns are legal but may miss lines.
  * Lines over max_line are exact: each is tried alone by every pattern.
  *
+ * A pattern that starts with a literal (its "needle", see needle_of()) is
+ * searched another way, as a JSON pattern's first byte, '"', would stop
+ * the JIT search at every key: a SIMD substring search finds each place
+ * the needle starts, and there an anchored copy of the pattern (anc_re,
+ * NEWLINE_LF) runs on that line alone, cut to max_line. Every match starts
+ * at such a place, so trying them left to right finds the line's first
+ * match, and a line without the needle cannot match: skipping it is
+ * exact, long lines included. Such a pattern has no buf_re.
+ *
  * Lines are counted in the wake of the search, WINDOW bytes at most behind
  * it so the bytes are still in cache, CHUNK bytes at a time (SSE2, or AVX2
  * when the CPU has it). The same pass spots the newline-free runs long
@@ -64,15 +73,29 @@
 #define JIT_STACK_MAX	(1u << 20)	/* bytes */
 #define CHUNK		128		/* bytes per newline count step */
 #define NO_HIT		SIZE_MAX	/* hit_ls: no more in the window */
+#define NEEDLE_MAX	32		/* bytes of a needle kept */
 
 /* A newline-count kernel: see chunks_sse2(). */
 typedef size_t chunks_fn(const char *p, size_t n, size_t k, size_t *run,
     uint64_t *lines);
 
+/* A literal every match starts with; searched by its two rarest bytes. */
+struct needle {
+	unsigned char	 s[NEEDLE_MAX];
+	size_t		 len;		/* 0: the pattern has none */
+	size_t		 o1, o2;	/* offsets of the two rarest bytes */
+};
+
+/* A needle search kernel: see find_sse2(). */
+typedef size_t find_fn(const struct needle *nd, const char *buf, size_t i,
+    size_t end);
+
 struct pattern {
 	pcre2_code	*buf_re;	/* NEWLINE_ANYCRLF: the search */
 	pcre2_code	*line_re;	/* NEWLINE_LF: one line alone */
-	bool		 jit;		/* both JIT-compiled */
+	pcre2_code	*anc_re;	/* line_re, ANCHORED: needle only */
+	struct needle	 nd;
+	bool		 jit;		/* all JIT-compiled */
 	int		 code_group;	/* group number, 0: none */
 	int		 name_group;
 	uint32_t	 lookbehind;	/* bytes a match may look back */
@@ -81,6 +104,7 @@ struct pattern {
 	size_t		 hit_ls;	/* its line's start, or NO_HIT */
 	size_t		 hit_eol;	/* its '\n', or the window end */
 	bool		 hit_exact;	/* the fields below are a match */
+	bool		 hit_line;	/* ... found on the line alone */
 	size_t		 hit_s;		/* where the attempt began */
 	size_t		 hit_e;		/* where it ended */
 	size_t		 code_a, code_b;	/* a == b: no capture */
@@ -94,6 +118,7 @@ struct matcher {
 	pcre2_match_context	*mctx;
 	pcre2_jit_stack		*stack;
 	chunks_fn		*chunks;	/* newline count kernel */
+	find_fn			*find;		/* needle search kernel */
 };
 
 static int

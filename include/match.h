@@ -43,4 +43,10 @@ void		 matcher_scan(struct matcher *m, const char *buf, size_t len,
 		    size_t max_line, match_hit_fn *hit, void *arg,
 		    struct match_stats *st);
 
+/* The literal bytes that every match of pattern starts with, by the
+ * conservative rule in match.c that matcher_create uses: copies up to cap
+ * of them to out and returns how many, or 0 when the rule finds fewer
+ * than 2. Exposed for tests. */
+size_t		 matcher_needle(const char *pattern, char *out, size_t cap);
+
 #endif

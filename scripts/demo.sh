@@ -80,7 +80,8 @@ WPID=$!
 for ((s = 0; s < 16; s++)); do
 	sleep 1
 	printf '\n== t=%2ds  redis-cli HGETALL errwatch:count:total\n' "$s"
-	rcli --no-raw HGETALL errwatch:count:total | paste - - | sed 's/^/   /'
+	rcli HGETALL errwatch:count:total | paste - - |
+	    awk -F'\t' '{ printf "   %-22s %6d\n", $1, $2 }'
 	active=$(rcli HLEN errwatch:alerts:active 2>/dev/null || echo 0)
 	[ "$active" != "0" ] && echo "   alerts firing: $(rcli HKEYS errwatch:alerts:active | tr '\n' ' ')"
 done
