@@ -1,0 +1,96 @@
+/*
+ * spike: spike alerts for one host (SPEC §9). Per class, counts per second
+ * over the rule's window W and baseline B, and 10-second counts over the
+ * 6 h before the window for the dispersion D. A rule per class (name over
+ * code over category over alerts.defaults), static or adaptive; firing,
+ * resolved and cooldown. Core module: no clock, no I/O, no logging; time
+ * comes in as now_ms, events go out through a callback.
+ *
+ * Time: now_ms is any millisecond clock that does not step (the daemon's
+ * wall clock in ms); second s is [s * 1000, s * 1000 + 1000). The detector
+ * starts at its first spike_observe or spike_tick. Closing second s
+ * evaluates the window (s - W, s]; an event's ts_ms is s * 1000. Adaptive
+ * rules arm once B/2 has passed since the start; static rules need no
+ * baseline and fire from the first second.
+ */
+#ifndef EW_SPIKE_H
+#define EW_SPIKE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct config_alerts;
+struct spike;
+
+/* The 6 h of 10-second slots D is measured over. */
+#define SPIKE_SLOT_S		10
+#define SPIKE_NSLOTS		2160
+/* now_ms moving more than this far from the open second, either way
+ * (suspend, a clock step), forgets all counts: the detector warms up
+ * again, and alerts that were firing resolve. */
+#define SPIKE_JUMP_S		3600
+
+struct spike_event {
+	bool		 firing;	/* false: resolved */
+	size_t		 cls;		/* the daemon's class id */
+	const char	*name;
+	int		 code;		/* -1: none */
+	const char	*category;
+	const char	*severity;	/* the rule's, as at firing */
+	const char	*rule;		/* the rule's match, or "default" */
+	uint64_t	 window_s;	/* W */
+	uint64_t	 count;		/* X: lines in (s - W, s] */
+	double		 baseline;	/* mu, frozen at firing */
+	double		 threshold;	/* the level L, frozen at firing */
+	uint64_t	 ts_ms;		/* s * 1000: the second that fired or
+					 * resolved */
+};
+
+/* Called once per event, in time order (then class order). ev and its
+ * strings are borrowed: valid only until the callback returns. It may call
+ * spike_observe; events that causes wait for the next spike_tick. */
+typedef void spike_event_fn(void *arg, const struct spike_event *ev);
+
+/* Copies the rules; a keeps no tie to the detector. No class yet. */
+struct spike	*spike_create(const struct config_alerts *a);
+/* NULL: no-op. Events not yet delivered are dropped. */
+void		 spike_destroy(struct spike *sp);
+/* Replaces the rules (copied) and resolves every class's rule again.
+ * Counts and alert states stay; a class whose window or baseline changes
+ * keeps the seconds both rings cover, and an alert that is firing keeps
+ * its frozen level. A class whose rule is now disabled resolves at the
+ * next second closed. */
+void		 spike_reload(struct spike *sp, const struct config_alerts *a);
+/* Names class id cls (ids need not be dense; memory grows to the largest)
+ * and resolves its rule. name and category are copied; category "" or
+ * NULL: none; code -1: none. Call again after a reload of the table: the
+ * class keeps its counts. */
+void		 spike_set_class(struct spike *sp, size_t cls,
+		    const char *name, int code, const char *category);
+/* n lines of class cls read at now_ms. An id never named is ignored. A
+ * time before the open second counts in the open second; a later one
+ * first closes the seconds before it (their events wait for the next
+ * spike_tick). */
+void		 spike_observe(struct spike *sp, size_t cls, uint64_t now_ms,
+		    uint64_t n);
+/* Closes every whole second before now_ms and delivers the events, its
+ * own and those waiting since spike_observe. fn NULL: events dropped.
+ * Constant work per class seen and second closed; call at least once a
+ * second. */
+void		 spike_tick(struct spike *sp, uint64_t now_ms,
+		    spike_event_fn *fn, void *arg);
+
+/* The rule that applies to cls: its match, "default", or NULL when the
+ * rule is disabled or cls was never named. Lives until the next reload. */
+const char	*spike_class_rule(const struct spike *sp, size_t cls);
+/* True while cls has an alert firing. */
+bool		 spike_is_firing(const struct spike *sp, size_t cls);
+/* Bytes of memory held. */
+size_t		 spike_memory(const struct spike *sp);
+
+/* ln P(Poisson(m) >= k), for m > 0: relative error below 1e-9 for m from
+ * 1e-6 to 1e6 and any k. Exposed for the tests. */
+double		 spike_log_poisson_tail(double m, uint64_t k);
+
+#endif
