@@ -32,6 +32,7 @@
 #define READ_BUDGET		(256u << 20)	/* bytes per file per read */
 #define GONE_RECORD_S		86400		/* SPEC §8: a day */
 #define COPY_CMP_LEN		1024
+#define COPY_LATE_MS		3000	/* a copy found after the truncation */
 
 enum file_state {
 	FILE_ACTIVE,		/* followed at its path */
@@ -52,6 +53,11 @@ struct followed {
 	bool		 placed;	/* position known (offsets loaded) */
 	bool		 initial;	/* found by the first scan */
 	uint64_t	 quiet_since;	/* ms: at EOF with no growth since */
+	/* The last truncation, for a copy found only after it: */
+	uint64_t	 trunc_ms;	/* when (0: none) */
+	uint64_t	 trunc_was;	/* bytes counted before it */
+	uint32_t	 trunc_fp_len;	/* the head fingerprint before it */
+	uint64_t	 trunc_fp_hash;
 	uint64_t	 scan_gen;	/* last scan that reported it */
 	char		*copy_of;	/* FILE_LINKED: the original's field */
 };
@@ -95,6 +101,10 @@ struct follow {
 	bool			 unlimited;
 	struct follow_stats	 st;
 };
+
+static void	start_copy(struct follow *fl, struct followed *c,
+		    const struct followed *f, uint64_t from);
+static void	restart_truncated(struct follow *fl, struct followed *f);
 
 /* --- counting ---------------------------------------------------------- */
 
@@ -264,6 +274,8 @@ same_head(const char *a, const char *b)
 		return 0;
 	if (nb == 0)
 		return -1;
+	if (na == 0)	/* truncated already: no head left to compare */
+		return 0;
 	r = memcmp(ba, bb, (size_t)EW_MIN(na, nb)) == 0;
 	return r;
 }
@@ -271,32 +283,50 @@ same_head(const char *a, const char *b)
 /* A new file that is a copy of a followed one (copytruncate, or a copy
  * then delete) is not read from 0: its first bytes were counted through
  * the original. It waits, linked, until the original truncates or goes,
- * then continues from the original's position (SPEC §6). */
+ * then continues from the original's position (SPEC §6). A copy found
+ * only after the original's truncation (the scan came late) is known by
+ * the fingerprint the original had before it; *late is set then. So the
+ * original is checked for a truncation first: its current head is no
+ * guide once it has been truncated. */
 static struct followed *
-copy_origin(struct follow *fl, struct followed *n)
+copy_origin(struct follow *fl, struct followed *n, bool *late)
 {
 	size_t i;
 
+	*late = false;
 	for (i = 0; i < fl->nfiles; i++) {
 		struct followed *f = fl->files[i];
 
-		if (f == n || f->t == NULL || f->state != FILE_ACTIVE)
+		if (f == n || f->t == NULL || !is_copy_name(f->path, n->path))
 			continue;
-		if (is_copy_name(f->path, n->path) &&
-		    same_head(f->path, n->path) != 0)
+		if (f->state == FILE_ACTIVE && f->placed &&
+		    (tailer_check(f->t, true) & TAILER_TRUNCATED))
+			restart_truncated(fl, f);
+		/* the copy was complete before the truncation: a file
+		 * shorter than the old fingerprint is no copy */
+		if (f->trunc_ms != 0 &&
+		    fl->now_ms - f->trunc_ms <= COPY_LATE_MS &&
+		    tailer_fp_matches(n->t, f->trunc_fp_len,
+		    f->trunc_fp_hash)) {
+			*late = true;
+			return f;
+		}
+		if (f->state == FILE_ACTIVE && same_head(f->path, n->path) != 0)
 			return f;
 	}
 	return NULL;
 }
 
-/* Positions a file once offsets are known. */
-static void
+/* Positions a file once offsets are known. True if it resumed at its
+ * stored offset. */
+static bool
 place(struct follow *fl, struct followed *f)
 {
 	const struct config_input *in = &fl->setup->cfg->inputs[f->input];
 	struct stored *s = find_stored(fl, f->field);
 	struct followed *orig;
 	uint64_t off = 0;
+	bool late;
 
 	f->placed = true;
 	if (s != NULL) {
@@ -306,15 +336,17 @@ place(struct follow *fl, struct followed *f)
 			f->committed = s->rec.offset;
 			log_debug("%s: resuming at %" PRIu64, f->path,
 			    s->rec.offset);
-			return;
+			return true;
 		}
 	}
-	if (!f->initial && (orig = copy_origin(fl, f)) != NULL) {
+	if (!f->initial && (orig = copy_origin(fl, f, &late)) != NULL) {
 		f->state = FILE_LINKED;
 		f->copy_of = xstrdup(orig->field);
 		log_info("%s: copy of %s, counted from there", f->path,
 		    orig->path);
-		return;
+		if (late)
+			start_copy(fl, f, orig, orig->trunc_was);
+		return false;
 	}
 	if (f->initial && fl->first_start && in->start_at == START_AT_END)
 		off = tailer_size(f->t);
@@ -323,6 +355,7 @@ place(struct follow *fl, struct followed *f)
 	f->dirty = true;
 	log_info("%s: following from %s", f->path,
 	    off ? "its end" : "its first byte");
+	return false;
 }
 
 static void
@@ -357,15 +390,21 @@ open_ok(struct follow *fl, const char *path)
 		}
 }
 
-/* A closed (drained) file shows up again: reopen it if it grew. */
+/* A closed (drained) file shows up again. Grown: a slow writer went on,
+ * read on from the stored offset. Shorter: not what we read any more (a
+ * new file on the reused inode, or truncated since): a new file, read
+ * from its first byte (SPEC §6 identity). The same size: taken as
+ * untouched (a new file of exactly that size on the same inode is not
+ * told apart until it grows). */
 static void
 reopen_closed(struct follow *fl, struct followed *f, const char *path,
     const struct stat *st)
 {
 	struct ew_err err = { 0 };
 	size_t max_line = fl->setup->cfg->inputs[f->input].max_line;
+	bool shrunk = (uint64_t)st->st_size < f->committed;
 
-	if ((uint64_t)st->st_size <= f->committed)
+	if ((uint64_t)st->st_size == f->committed)
 		return;
 	f->t = tailer_open(path, max_line, &err);
 	if (f->t == NULL || tailer_dev(f->t) != f->dev ||
@@ -376,12 +415,18 @@ reopen_closed(struct follow *fl, struct followed *f, const char *path,
 	}
 	free(f->path);
 	f->path = xstrdup(path);
-	f->state = FILE_DRAINING;
 	f->quiet_since = 0;
 	f->placed = false;
-	if (fl->offsets_loaded)
-		place(fl, f);
-	log_info("%s: grew after it was closed, reading on", path);
+	/* never start_at end: whatever it holds now came after our start */
+	f->initial = false;
+	f->state = FILE_ACTIVE;
+	if (fl->offsets_loaded && place(fl, f) && !shrunk)
+		f->state = FILE_DRAINING;
+	if (f->state == FILE_DRAINING)
+		log_info("%s: grew after it was closed, reading on", path);
+	else if (f->state == FILE_ACTIVE)
+		log_info("%s: a new file on a closed file's inode, or "
+		    "truncated since", path);
 }
 
 static void
@@ -475,6 +520,33 @@ scan_done_cb(void *arg)
 	fl->scan_gen++;
 }
 
+/* The linked copy c of f starts being read at from, where f stopped. */
+static void
+start_copy(struct follow *fl, struct followed *c, const struct followed *f,
+    uint64_t from)
+{
+	uint64_t at = from;
+
+	(void)fl;
+	free(c->copy_of);
+	c->copy_of = NULL;
+	c->state = FILE_DRAINING;
+	c->quiet_since = 0;
+	if (tailer_seek(c->t, at) == -ERANGE) {
+		/* The copy ends before from: the writer went on after the
+		 * copy was taken and we read that in the original. All the
+		 * copy holds was counted: it ends there (reading it from 0
+		 * would count it twice). */
+		(void)tailer_check(c->t, false);
+		at = tailer_size(c->t);
+		(void)tailer_seek(c->t, at);
+	}
+	c->committed = at;
+	c->dirty = true;
+	log_info("%s: counting the copy of %s from %" PRIu64, c->path,
+	    f->path, at);
+}
+
 /* The original f leaves (truncated, drained or gone): its linked copies
  * continue from the position f had reached (SPEC §6 copytruncate). */
 static void
@@ -485,17 +557,8 @@ release_copies(struct follow *fl, struct followed *f, uint64_t from)
 	for (i = 0; i < fl->nfiles; i++) {
 		struct followed *c = fl->files[i];
 
-		if (c->state != FILE_LINKED || strcmp(c->copy_of, f->field))
-			continue;
-		free(c->copy_of);
-		c->copy_of = NULL;
-		c->state = FILE_DRAINING;
-		c->quiet_since = 0;
-		tailer_seek(c->t, from);
-		c->committed = from;
-		c->dirty = true;
-		log_info("%s: counting the copy of %s from %" PRIu64, c->path,
-		    f->path, from);
+		if (c->state == FILE_LINKED && strcmp(c->copy_of, f->field) == 0)
+			start_copy(fl, c, f, from);
 	}
 }
 
@@ -523,6 +586,26 @@ check_linked(struct follow *fl, struct followed *c)
 	    c->path);
 }
 
+/* SPEC §6 truncation: reading restarts at 0, and a copytruncate copy
+ * linked to the file counts from where the file stopped. */
+static void
+restart_truncated(struct follow *fl, struct followed *f)
+{
+	uint64_t was = tailer_committed(f->t);
+
+	log_info("%s: truncated to %" PRIu64 " (was %" PRIu64 "), reading "
+	    "from 0", f->path, tailer_size(f->t), was);
+	fl->st.truncations++;
+	f->trunc_ms = fl->now_ms;
+	f->trunc_was = was;
+	f->trunc_fp_len = tailer_fp_len(f->t);
+	f->trunc_fp_hash = tailer_fp_hash(f->t);
+	release_copies(fl, f, was);
+	(void)tailer_seek(f->t, 0);
+	f->committed = 0;
+	f->dirty = true;
+}
+
 static void
 check_files(struct follow *fl)
 {
@@ -539,18 +622,8 @@ check_files(struct follow *fl)
 			continue;
 		}
 		ev = tailer_check(f->t, true);
-		if (ev & TAILER_TRUNCATED) {
-			uint64_t was = tailer_committed(f->t);
-
-			log_info("%s: truncated to %" PRIu64 " (was %" PRIu64
-			    "), reading from 0", f->path, tailer_size(f->t),
-			    was);
-			fl->st.truncations++;
-			release_copies(fl, f, was);
-			tailer_seek(f->t, 0);
-			f->committed = 0;
-			f->dirty = true;
-		}
+		if (ev & TAILER_TRUNCATED)
+			restart_truncated(fl, f);
 		if ((ev & (TAILER_DELETED | TAILER_MOVED)) &&
 		    f->state == FILE_ACTIVE)
 			mark_rotated(fl, f, (ev & TAILER_DELETED) ? "deleted" :
@@ -585,6 +658,14 @@ follow_read(struct follow *fl, uint64_t now_ms, bool unlimited)
 		fl->cur = f;
 		n = tailer_read(f->t, fl->readbuf, READ_BUF_SIZE,
 		    fl->unlimited ? UINT64_MAX : READ_BUDGET, block_cb, fl);
+		if (n == -ERANGE) {
+			/* truncated, maybe regrown, since the last read */
+			(void)tailer_check(f->t, false);
+			restart_truncated(fl, f);
+			n = tailer_read(f->t, fl->readbuf, READ_BUF_SIZE,
+			    fl->unlimited ? UINT64_MAX : READ_BUDGET,
+			    block_cb, fl);
+		}
 		if (n > 0) {
 			fl->st.bytes += (uint64_t)n;
 			f->quiet_since = 0;

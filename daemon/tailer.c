@@ -326,7 +326,10 @@ tailer_seek(struct tailer *t, uint64_t offset)
 	memcpy(t->win, b, want);
 	t->win_len = want;
 	t->tail_hash = tailer_hash(b, want);
-	return 0;
+	/* The head may have changed (a truncation seeks to 0): a record
+	 * must carry the fingerprint of what the file holds now, or a
+	 * restart would not know the file again (SPEC §8). */
+	return take_fingerprint(t);
 }
 
 /* A record with fp_len 0 was taken of an empty file (so its offset is 0):
@@ -387,15 +390,35 @@ tailer_read(struct tailer *t, char *buf, size_t cap, uint64_t max_bytes,
     lines_block_fn *block, void *arg)
 {
 	uint64_t total = 0;
-	size_t want;
+	size_t want, back;
+	const char *p;
 	ssize_t n;
 	int r;
 
 	if (t->fd == -1)
 		return -EBADF;
+	/* SPEC §6: growth is only read after the bytes before the offset
+	 * are seen to be those read there, else a file truncated and
+	 * regrown past the offset between two looks would be read from the
+	 * middle of its new content. The first pread takes them along with
+	 * the growth: no syscall more than a plain read. */
+	back = t->win_len;
+	if (back > 0 && cap <= back) {
+		/* a buffer too small to take them along: a pread of their
+		 * own (unit tests read through a few bytes) */
+		char w[TAILER_TAIL_LEN];
+
+		n = pread_full(t->fd, w, back, t->offset - back);
+		if (n < 0)
+			return n;
+		if ((size_t)n < back || memcmp(w, t->win, back) != 0)
+			return -ERANGE;
+		back = 0;
+	}
 	while (total < max_bytes) {
-		want = (size_t)EW_MIN((uint64_t)cap, max_bytes - total);
-		n = pread(t->fd, buf, want, (off_t)t->offset);
+		want = (size_t)EW_MIN((uint64_t)(cap - back), max_bytes - total);
+		n = pread(t->fd, buf, want + back, (off_t)(t->offset - back));
+		p = buf;
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && errno == EAGAIN)
@@ -406,9 +429,16 @@ tailer_read(struct tailer *t, char *buf, size_t cap, uint64_t max_bytes,
 				break;
 			return -errno;
 		}
+		if (back > 0) {
+			if ((size_t)n < back || memcmp(buf, t->win, back) != 0)
+				return -ERANGE;		/* nothing read */
+			p += back;
+			n -= (ssize_t)back;
+			back = 0;
+		}
 		if (n == 0)
 			break;
-		feed(t, buf, (size_t)n, block, arg);
+		feed(t, p, (size_t)n, block, arg);
 		total += (uint64_t)n;
 		/* a regular file: a short read means end of file */
 		if ((size_t)n < want)

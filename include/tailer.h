@@ -62,8 +62,10 @@ uint64_t	 tailer_fp_hash(const struct tailer *t);
 bool		 tailer_fp_matches(const struct tailer *t, uint32_t fp_len,
 		    uint64_t fp_hash);
 
-/* Sets the read position (start_at end: the size; a stored offset) and
- * drops any held partial line. Returns 0 or a negative errno. */
+/* Sets the read position (start_at end: the size; a stored offset),
+ * drops any held partial line and retakes the fingerprint. Returns 0 or
+ * a negative errno (-ERANGE: the file is shorter than offset; the
+ * position is unchanged then). */
 int		 tailer_seek(struct tailer *t, uint64_t offset);
 /* True if rec describes this file: same dev and inode, fingerprint
  * matches, the file is at least rec->offset long and the bytes before
@@ -72,8 +74,11 @@ bool		 tailer_verify(struct tailer *t, const struct offset_rec *rec);
 
 /* Reads from the offset towards the end of file, at most max_bytes, in
  * chunks of cap bytes through buf (shared by all tailers), feeding the
- * lines to block. Returns the bytes read (0 at EOF) or a negative errno.
- * Updates the fingerprint while the file is shorter than TAILER_FP_LEN. */
+ * lines to block. Returns the bytes read (0 at EOF) or a negative errno;
+ * -ERANGE: the file is shorter than the offset or the bytes before it are
+ * not those read there (truncated, maybe regrown): nothing was read, the
+ * caller treats it as a truncation. Updates the fingerprint while the
+ * file is shorter than TAILER_FP_LEN. */
 int64_t		 tailer_read(struct tailer *t, char *buf, size_t cap,
 		    uint64_t max_bytes, lines_block_fn *block, void *arg);
 /* End of the file's life (rotated away or deleted, and quiet for

@@ -22,7 +22,7 @@ cleanup() {
 		echo "--- daemon log (last 40 lines) ---"
 		tail -n 40 "$T/daemon.log" 2>/dev/null || true
 	fi
-	rm -rf "$T"
+	[ -n "${EW_KEEP:-}" ] && echo "kept $T" || rm -rf "$T"
 	exit $rc
 }
 trap cleanup EXIT
@@ -61,24 +61,30 @@ rc() {
 	redis-cli -s "$SOCK" "$@"
 }
 
-# write_config [extra top-level yaml...]: one input over $LOGS/*.log.
+# write_config: one input over $LOGS/*.log, or over the glob PATHS, or
+# over PATHS_LIST (YAML flow items: PATHS_LIST='"/a/*.log", "/b/*.log*"').
 write_config() {
+	local paths="\"${PATHS:-$LOGS/*.log}\""
+	[ -z "${PATHS_LIST:-}" ] || paths=$PATHS_LIST
 	cat > "$CFG" <<YAML
 host: testhost
 table: $EW_SRC/data/error-codes.tsv
 redis:
   url: unix://$SOCK
   flush_interval: ${FLUSH:-200ms}
+${REDIS_EXTRA:-}
 inputs:
   - name: app
-    paths: ["$LOGS/*.log"]
+    paths: [$paths]
     start_at: ${START_AT:-beginning}
     rotate_wait: ${ROTATE_WAIT:-1s}
 YAML
 }
 
+# start_daemon [args]: EW_WRAP, if set, is a command prefix that must exec
+# errwatchd in place (setpriv ...), so DPID stays the daemon's pid.
 start_daemon() {
-	"$EW_BIN" -c "$CFG" "$@" >> "$T/daemon.log" 2>&1 &
+	${EW_WRAP:-} "$EW_BIN" -c "$CFG" "$@" >> "$T/daemon.log" 2>&1 &
 	DPID=$!
 	wait_for 100 0.05 grep -q "stored offsets loaded" "$T/daemon.log" ||
 		fail "errwatchd did not load its offsets"
@@ -91,6 +97,55 @@ stop_daemon() {
 	wait "$DPID" || st=$?
 	DPID=""
 	[ $st -eq 0 ] || fail "errwatchd exited $st on SIGTERM"
+}
+
+# kill_redis: SIGKILL, as a crash: nothing is saved on the way down.
+kill_redis() {
+	local pid
+	pid=$(cat "$T/redis.pid" 2>/dev/null) || return 0
+	kill -9 "$pid" 2>/dev/null || true
+	wait_for 100 0.05 bash -c "! kill -0 $pid" || fail "redis $pid lives"
+	rm -f "$T/redis.pid"
+}
+
+# kill_daemon: SIGKILL errwatchd (no flush on the way down).
+kill_daemon() {
+	[ -n "$DPID" ] || return 0
+	kill -9 "$DPID" 2>/dev/null || true
+	wait "$DPID" 2>/dev/null || true
+	DPID=""
+}
+
+# start_daemon_bg: starts errwatchd without waiting for Redis (it may be
+# down on purpose).
+start_daemon_bg() {
+	"$EW_BIN" -c "$CFG" "$@" >> "$T/daemon.log" 2>&1 &
+	DPID=$!
+}
+
+# offsets_exact: every file under $LOGS has a stored offset record equal
+# to its size (all its lines counted, SPEC §8). Prints the first mismatch.
+offsets_exact() {
+	python3 - "$LOGS" "$(rc --raw HGETALL errwatch:offsets:testhost)" <<'PY'
+import os, sys
+logs, raw = sys.argv[1], sys.argv[2].split("\n")
+stored = {raw[i]: raw[i + 1] for i in range(0, len(raw) - 1, 2)}
+bad = 0
+for n in sorted(os.listdir(logs)):
+    st = os.stat(os.path.join(logs, n))
+    field = "%d:%d" % (st.st_dev, st.st_ino)
+    off = int(stored[field].split(" ")[0]) if field in stored else -1
+    if off != st.st_size:
+        print("%s: stored %d, size %d" % (n, off, st.st_size))
+        bad = 1
+sys.exit(bad)
+PY
+}
+
+# expect_offsets: waits up to 10 s for offsets_exact.
+expect_offsets() {
+	wait_for 100 0.1 offsets_exact || { offsets_exact || true;
+		fail "stored offsets differ from the file sizes"; }
 }
 
 # count CLASS: the class's count in count:total (0 when absent).
@@ -117,4 +172,42 @@ expect_count() {
 line() {
 	printf 'ts=%s level=error code=%s name=%s tag=%s\n' \
 	    "$(date +%s%N)" "$1" "$2" "${3:-x}"
+}
+
+# burst N CODE NAME TAG: N logfmt error lines (tags TAG1..TAGN), with no
+# process per line, for scenarios that write thousands.
+burst() {
+	local n=$1 code=$2 name=$3 tag=$4 i
+	for ((i = 1; i <= n; i++)); do
+		printf 'ts=%s level=error code=%s name=%s tag=%s%d\n' \
+		    "$EPOCHREALTIME" "$code" "$name" "$tag" "$i"
+	done
+}
+
+# holds_fd PATH: true while errwatchd has a descriptor on PATH (also
+# when PATH was deleted: the link then ends in " (deleted)").
+holds_fd() {
+	local l
+	for l in /proc/"$DPID"/fd/*; do
+		case $(readlink "$l" 2>/dev/null) in
+		"$1" | "$1 (deleted)") return 0 ;;
+		esac
+	done
+	return 1
+}
+
+no_fd_on() {
+	! holds_fd "$1"
+}
+
+# vmhwm: the daemon's peak resident memory, as /proc says it ("N kB").
+vmhwm() {
+	awk '/^VmHWM/ { print $2, $3 }' /proc/"$DPID"/status
+}
+
+# expect_le CLASS N: count:total CLASS is at most N right now.
+expect_le() {
+	local c
+	c=$(count "$1")
+	[ "$c" -le "$2" ] || fail "count:total $1 = $c, more than the $2 written"
 }

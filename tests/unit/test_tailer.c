@@ -352,6 +352,25 @@ test_events(void)
 	put_str(p, fill.p);	/* O_TRUNC: same inode */
 	CHECK_UINT_EQ(tailer_check(t, false), TAILER_GREW);
 	CHECK_UINT_EQ(tailer_check(t, true), TAILER_GREW | TAILER_TRUNCATED);
+	/* a read sees it too, and reads nothing from the middle of the new
+	 * content; through a small buffer and a large one alike */
+	buf_reset(&got);
+	CHECK_INT_EQ(tailer_read(t, buf, 7, UINT64_MAX, collect_cb, &got),
+	    -ERANGE);
+	CHECK_INT_EQ(tailer_read(t, buf, sizeof(buf), UINT64_MAX, collect_cb,
+	    &got), -ERANGE);
+	CHECK_UINT_EQ(got.len, 0);
+	CHECK_UINT_EQ(tailer_offset(t), 100);
+	/* seeking to 0 retakes the fingerprint of the new head */
+	CHECK_INT_EQ(tailer_seek(t, 0), 0);
+	CHECK_UINT_EQ(tailer_fp_hash(t), tailer_hash(fill.p, fill.len));
+	CHECK_INT_EQ(tailer_read(t, buf, sizeof(buf), UINT64_MAX, collect_cb,
+	    &got), 150);
+	CHECK_MEM_EQ(got.p, got.len, fill.p, fill.len);
+	/* truncated below the offset: a read says so as well */
+	CHECK(truncate(p, 10) == 0);
+	CHECK_INT_EQ(tailer_read(t, buf, sizeof(buf), UINT64_MAX, collect_cb,
+	    &got), -ERANGE);
 	tailer_destroy(t);
 
 	buf_free(&fill);
