@@ -23,7 +23,7 @@
 #include "table.h"
 #include "tally.h"
 
-#define SCAN_READ_SIZE	(4u << 20)	/* bytes per read(2) */
+#define SCAN_READ_SIZE	(256u << 10)	/* bytes per read(2): stays in L2 */
 
 struct scan_ctx {
 	const struct table	*table;

@@ -1,8 +1,10 @@
 /*
  * test_match: SPEC §5's line semantics through matcher_scan: captures,
  * pattern order, first match in a line, no match across lines, CRLF, any
- * bytes, max_line, counts; then a generated buffer checked against a naive
- * per-line loop; then the configuration errors of SPEC §4 and §11.
+ * bytes, max_line, counts; the needle rule (match.c) as a table; then a
+ * generated buffer checked against a naive per-line loop, with patterns on
+ * the needle path and off it; then the configuration errors of SPEC §4 and
+ * §11.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 
@@ -205,6 +207,105 @@ test_scan_cases(void)
 	}
 }
 
+/* --- needles ------------------------------------------------------ */
+
+struct needle_case {
+	const char	*pat;
+	const char	*want;		/* NULL: no needle */
+};
+
+static const struct needle_case needle_cases[] = {
+	{ DEFAULT_PAT, "code=" },
+	{ "\\bcode=(?<code>\\d+)", "code=" },
+	{ "\"code\":(?<code>\\d{3,4})\\b"
+	    "(?:.*?\"name\":\"(?<name>[A-Za-z]+)\")?", "\"code\":" },
+	{ "\\berr=(?<code>\\d{3,4})\\b(?: errname=(?<name>[A-Za-z]+))?",
+	    "err=" },
+	{ "\\b\\bcode=(?<code>\\d)", "code=" },
+	{ "code\\=(?<code>\\d)", "code=" },
+	{ "code\\ \\\"x(?<code>\\d)", "code \"x" },
+	{ "code = #(?<code>\\d)", "code = #" },
+	/* a quantified byte may be missing or repeated: the run stops */
+	{ "c?ode=(?<code>\\d)", NULL },
+	{ "co?de=(?<code>\\d)", NULL },	/* "c": too short */
+	{ "code?=(?<code>\\d)", "cod" },
+	{ "code*=(?<code>\\d)", "cod" },
+	{ "code+=(?<code>\\d)", "cod" },
+	{ "code{2}=(?<code>\\d)", "cod" },
+	{ "code\\=?(?<code>\\d)", "code" },
+	{ "cod(?:e)=(?<code>\\d)", "cod" },
+	/* the run stops at anything but a byte */
+	{ "code\\d=(?<code>\\d)", "code" },
+	{ "code.=(?<code>\\d)", "code" },
+	{ "code\\t=(?<code>\\d)", "code" },
+	{ "code[=:](?<code>\\d)", "code" },
+	{ "code\\b=(?<code>\\d)", "code" },
+	{ "co\nde(?<code>\\d)", "co" },
+	{ "a(?<code>\\d)", NULL },
+	{ "\\x41BC(?<code>\\d)", NULL },
+	{ "\\Bcode=(?<code>\\d)", NULL },
+	{ "(?<code>\\d+) code", NULL },
+	{ "abcdefghijklmnopqrstuvwxyz0123456789(?<code>\\d)",
+	    "abcdefghijklmnopqrstuvwxyz012345" },	/* NEEDLE_MAX */
+	/* top-level alternation, options, anchors, verbs: none */
+	{ "(?:a|b)code=(?<code>\\d)", NULL },
+	{ "code=|x(?<code>\\d)", NULL },
+	{ "code=(?<code>\\d)|x", NULL },
+	{ "code=(?<code>\\d)(?:x)|y", NULL },
+	{ "(?i)code=(?<code>\\d)", NULL },
+	{ "code=(?i)(?<code>\\d)", NULL },
+	{ "code=(?i:x)(?<code>\\d)", NULL },
+	{ "code=(?x)#(\n|x(?<code>\\d)", NULL },
+	{ "code=(?#()|x(?<code>\\d)", NULL },
+	{ "(*CRLF)code=(?<code>\\d)", NULL },
+	{ "code=(*SKIP)(?<code>\\d)", NULL },
+	{ "^code=(?<code>\\d)", NULL },
+	{ "code=(?<code>\\d)^", NULL },
+	{ "\\Acode=(?<code>\\d)", NULL },
+	{ "code=\\G(?<code>\\d)", NULL },
+	{ "code=\\Q|\\E(?<code>\\d)", NULL },
+	{ "code=\\c(|x(?<code>\\d)", NULL },	/* \c( is a byte */
+	{ "code=(?(1)a|b)(?<code>\\d)", NULL },
+	{ "code=(?R)?(?<code>\\d)", NULL },
+	/* alternation and metacharacters inside groups and classes: fine */
+	{ "code=(?:a|b)?(?<code>\\d)", "code=" },
+	{ "code=(?<code>\\d|x)", "code=" },
+	{ "code=(?=\\d)(?<=e=)(?<!x)(?>\\d)(?<code>\\d)", "code=" },
+	{ "code=(?|(?<code>a)|(?<code>b))", "code=" },
+	{ "code=(?P<code>\\d)(?'name'x)", "code=" },
+	{ "code=[|(^](?<code>\\d)", "code=" },
+	{ "code=[]|(](?<code>\\d)", "code=" },
+	{ "code=[^]|(](?<code>\\d)", "code=" },
+	{ "code=[\\]|(](?<code>\\d)", "code=" },
+	{ "code=\\((?<code>\\d)\\|", "code=(" },
+	{ "code=[[:digit:]](?<code>\\d)", NULL },	/* POSIX class */
+};
+
+static void
+test_needles(void)
+{
+	char out[64];
+	size_t i, n;
+
+	for (i = 0; i < ARRAY_SIZE(needle_cases); i++) {
+		const struct needle_case *c = &needle_cases[i];
+
+		memset(out, 0, sizeof(out));
+		n = matcher_needle(c->pat, out, 32);
+		if (n != (c->want != NULL ? strlen(c->want) : 0) ||
+		    (c->want != NULL && memcmp(out, c->want, n) != 0))
+			fprintf(stderr, "needle case %zu: %s -> \"%.*s\"\n", i,
+			    c->pat, (int)n, out);
+		CHECK_UINT_EQ(n, c->want != NULL ? strlen(c->want) : 0);
+		if (c->want != NULL)
+			CHECK(memcmp(out, c->want, n) == 0);
+	}
+	/* cap: a prefix of the needle, never under 2 bytes */
+	CHECK_UINT_EQ(matcher_needle("code=(?<code>x)", out, 3), 3);
+	CHECK(memcmp(out, "cod", 3) == 0);
+	CHECK_UINT_EQ(matcher_needle("code=(?<code>x)", out, 1), 0);
+}
+
 /* --- a generated buffer against a naive per-line loop ------------ */
 
 static const char *const gen_pats[] = {
@@ -212,6 +313,25 @@ static const char *const gen_pats[] = {
 	"name=(?<name>[A-Z][a-z]+)\\s+id=(?<code>\\d+)",
 	"id=(?<code>[^ ]+)",
 	"(?<name>Fatal)$",
+	NULL,
+};
+
+/* Needles of 2 to over 16 bytes, a lookbehind that reaches back past the
+ * needle, anchors at the line end, empty captures; what may follow the
+ * needle: a class, a byte, anything (a rest that can match empty). */
+static const char *const needle_pats[] = {
+	"level=error code=(?<code>\\d+)(?:.*?\\bname=(?<name>\\w+))?",
+	"code=(?<=x code=)(?<code>\\d+)",
+	"\\bname=(?<name>[A-Z][a-z]+)\\s*$",
+	"id=(?<code>\\d*)",
+	NULL,
+};
+
+static const char *const needle_pats2[] = {
+	"path=/rooms/(?<code>\\d+)/join",
+	"\\bcod(?:e)=(?<code>\\d{3,4})\\b",
+	"(?<name>Fatal)$",
+	"\\berrcode=(?<code>[^ ]+)",
 	NULL,
 };
 
@@ -409,9 +529,18 @@ test_generated(void)
 	for (i = 0; i < ARRAY_SIZE(max_lines); i++) {
 		compare_scan(gen_pats, copy, b.len, max_lines[i], 1);
 		compare_scan(gen_pats, copy, b.len, max_lines[i], 50);
+		compare_scan(needle_pats, copy, b.len, max_lines[i], 1);
+		compare_scan(needle_pats2, copy, b.len, max_lines[i], 50);
 		for (j = 0; gen_pats[j] != NULL; j++) {
 			const char *one[2] = { gen_pats[j], NULL };
 
+			compare_scan(one, copy, b.len, max_lines[i], 1);
+		}
+		for (j = 0; needle_pats[j] != NULL; j++) {
+			const char *one[2] = { needle_pats[j], NULL };
+
+			compare_scan(one, copy, b.len, max_lines[i], 7);
+			one[0] = needle_pats2[j];
 			compare_scan(one, copy, b.len, max_lines[i], 1);
 		}
 	}
@@ -534,6 +663,7 @@ int
 main(void)
 {
 	test_scan_cases();
+	test_needles();
 	test_generated();
 	test_through_lines();
 	test_bad_patterns();
