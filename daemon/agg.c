@@ -477,6 +477,16 @@ agg_drop_all(struct agg *a)
 	memset(a->hash, 0, a->hash_size * sizeof(*a->hash));
 }
 
+void
+agg_stored_foreach(const struct agg *a, agg_stored_fn *fn, void *arg)
+{
+	const struct file *f;
+
+	for (f = a->first; f != NULL; f = f->next)
+		if (f->stored != NULL || f->sent != NULL)
+			fn(arg, f->field, f->stored, f->sent);
+}
+
 /* A tally's size is not public: classes as 8-byte counters plus the
  * breakdown entries at their largest. */
 static size_t

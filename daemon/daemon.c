@@ -51,8 +51,13 @@ struct daemon {
 	uv_signal_t	 sig_term, sig_int, sig_hup;
 
 	bool		 offsets_loading;
+	bool		 need_check;	/* compare offsets after a reconnect */
+	bool		 checking;	/* that HGETALL is in flight */
+	bool		 restore;	/* offsets:<host> to write back whole */
+	bool		 restoring;	/* that HSET is in flight */
 	bool		 codes_written;
 	bool		 wiped_warned;
+	bool		 refused_warned;	/* flushes refused since */
 
 	/* Class names by stable id; a table's classes map onto them. */
 	char		*class_names[MAX_CLASSES];
@@ -67,6 +72,7 @@ struct daemon {
 	uint64_t	 now_ms;
 	uint64_t	 st_flushes, st_redis_errors;
 	uint64_t	 started_s;
+	char		*password;	/* the sink's, to see a reload change it */
 
 	bool		 stopping;
 	bool		 once_read_done;
@@ -78,6 +84,7 @@ struct daemon {
 static void	flush_now(struct daemon *d);
 static uint64_t	wall_ms(void);
 static void	load_offsets(struct daemon *d);
+static void	check_offsets(struct daemon *d);
 
 /* Reads every file's growth now. */
 static void
@@ -233,6 +240,92 @@ send_argv(struct daemon *d, const struct argv *a, bool eval,
 
 static void
 write_codes(struct daemon *d);
+static bool	same_str(const char *a, const char *b);
+
+static void
+add_stored(void *arg, const char *field, const char *stored, const char *sent)
+{
+	struct argv *a = arg;
+
+	(void)sent;
+	if (stored == NULL)
+		return;
+	argv_addstr(a, field);
+	argv_addstr(a, stored);
+}
+
+static void
+restore_reply_cb(void *arg, const struct sink_reply *r)
+{
+	struct daemon *d = arg;
+
+	d->restoring = false;
+	if (r == NULL)
+		return;		/* the next connect checks again */
+	if (r->type == SINK_REPLY_ERROR) {
+		log_warn("redis: writing offsets back failed: %s, retrying",
+		    r->str);
+		return;
+	}
+	d->restore = false;
+	flush_now(d);
+}
+
+/* SPEC §8: after a wipe (FLUSHALL, a new instance) the offsets hash holds
+ * only the files of the batch that found it gone. Every other file's
+ * record goes back now, before any further batch: a later batch naming
+ * one of them would otherwise find its record missing in an existing
+ * hash, which is how a rollback looks (CONFLICT), and the file would be
+ * counted again from 0. Returns true while that write is pending. */
+static bool
+restore_offsets(struct daemon *d)
+{
+	struct argv a = { 0 };
+	struct buf key = { 0 };
+
+	if (!d->restore)
+		return false;
+	if (d->restoring)
+		return true;
+	keys_name(&key, d->setup->cfg->redis.prefix, "offsets:");
+	buf_puts(&key, d->setup->cfg->host);
+	argv_addstr(&a, "HSET");
+	argv_add(&a, key.p, key.len);
+	agg_stored_foreach(d->agg, add_stored, &a);
+	if (a.n == 2)
+		d->restore = false;
+	else if (send_argv(d, &a, false, restore_reply_cb, d) == 0)
+		d->restoring = true;
+	argv_free(&a);
+	buf_free(&key);
+	return d->restore;
+}
+
+/* Redis lost its state (SPEC §8): keep our positions, say so once. */
+static void
+wiped(struct daemon *d)
+{
+	if (!d->wiped_warned)
+		log_warn("redis: offsets:%s was gone (FLUSHALL or a "
+		    "new instance); keeping our positions, history "
+		    "is not recounted", d->setup->cfg->host);
+	d->wiped_warned = true;
+	d->restore = true;
+	write_codes(d);
+}
+
+/* SPEC §8: Redis holds other offsets than ours (a restore, a failover):
+ * what we counted since is void; the files go back to what Redis holds
+ * and are read again from there, so counts and offsets agree again. */
+static void
+conflict(struct daemon *d)
+{
+	agg_drop_all(d->agg);
+	argv_reset(&d->inflight_argv);
+	d->need_check = false;
+	follow_unplace(d->follow);
+	load_offsets(d);
+}
 
 static void
 flush_reply_cb(void *arg, const struct sink_reply *r)
@@ -246,30 +339,29 @@ flush_reply_cb(void *arg, const struct sink_reply *r)
 	}
 	if (r->type == SINK_REPLY_ERROR) {
 		d->st_redis_errors++;
-		log_warn("redis: flush refused: %s, retrying", r->str);
+		/* SPEC §7: -OOM, -BUSY... one line when it starts, not one
+		 * per retry; the same batch goes again next tick */
+		if (!d->refused_warned)
+			log_warn("redis: flush refused: %s, retrying the same "
+			    "batch", r->str);
+		d->refused_warned = true;
 		return;
 	}
+	if (d->refused_warned)
+		log_info("redis: flush accepted again");
+	d->refused_warned = false;
 	if (r->str != NULL && strcmp(r->str, "CONFLICT") == 0) {
 		log_warn("redis: stored offsets moved under us (a restore or "
 		    "a failover), re-reading from them");
-		agg_drop_all(d->agg);
-		argv_reset(&d->inflight_argv);
-		follow_unplace(d->follow);
-		load_offsets(d);
+		conflict(d);
 		return;
-	}
-	if (r->str != NULL && strcmp(r->str, "WIPED") == 0) {
-		if (!d->wiped_warned)
-			log_warn("redis: offsets:%s was gone (FLUSHALL or a "
-			    "new instance); keeping our positions, history "
-			    "is not recounted", d->setup->cfg->host);
-		d->wiped_warned = true;
-		write_codes(d);
-	} else {
-		d->wiped_warned = false;
 	}
 	follow_committed(d->follow, agg_inflight(d->agg));
 	agg_commit(d->agg);
+	if (r->str != NULL && strcmp(r->str, "WIPED") == 0)
+		wiped(d);	/* after the commit: its records are ours */
+	else
+		d->wiped_warned = false;
 	argv_reset(&d->inflight_argv);
 	d->st_flushes++;
 	/* More may be pending already (an outage, --once, stop). */
@@ -295,6 +387,12 @@ flush_now(struct daemon *d)
 	const struct batch *b;
 
 	if (!follow_is_placed(d->follow) || sink_state(d->sink) != SINK_READY)
+		return;
+	if (d->need_check) {		/* nothing goes out before it */
+		check_offsets(d);
+		return;
+	}
+	if (restore_offsets(d))
 		return;
 	if (d->inflight_argv.n > 0) {
 		send_inflight(d);
@@ -407,6 +505,100 @@ load_offsets(struct daemon *d)
 	buf_free(&key);
 }
 
+struct check {
+	const struct sink_reply	*r;	/* HGETALL offsets:<host> */
+	bool			 moved;
+	bool			 any;	/* we believe Redis holds some */
+};
+
+static const char *
+reply_field(const struct sink_reply *r, const char *field)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < r->nelem; i += 2)
+		if (r->elem[i].str != NULL && strcmp(r->elem[i].str, field) == 0)
+			return r->elem[i + 1].str;
+	return NULL;
+}
+
+static bool
+same_str(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/* Redis may hold what we last saw acknowledged, or the value the batch
+ * in flight moves it to (applied, its reply lost: DUP). */
+static void
+check_one(void *arg, const char *field, const char *stored, const char *sent)
+{
+	struct check *c = arg;
+	const char *v = reply_field(c->r, field);
+
+	c->any = true;
+	if (same_str(v, stored) || (sent != NULL && same_str(v, sent)))
+		return;
+	c->moved = true;
+}
+
+static void
+check_reply_cb(void *arg, const struct sink_reply *r)
+{
+	struct daemon *d = arg;
+	struct check c = { r, false, false };
+
+	d->checking = false;
+	if (r == NULL || r->type != SINK_REPLY_ARRAY) {
+		if (r != NULL)
+			log_warn("redis: checking offsets failed: %s, retrying",
+			    r->str ? r->str : "unexpected reply");
+		return;		/* need_check stays: the next tick retries */
+	}
+	d->need_check = false;
+	agg_stored_foreach(d->agg, check_one, &c);
+	if (r->nelem == 0 && c.any) {
+		/* SPEC §8: an empty hash is a wipe, not a rollback: keep our
+		 * positions and write the records back */
+		wiped(d);
+		flush_now(d);
+		return;
+	}
+	if (c.moved) {
+		log_warn("redis: stored offsets differ from the ones we left "
+		    "(restored from an older snapshot?), re-reading from them");
+		conflict(d);
+		return;
+	}
+	flush_now(d);
+}
+
+/* SPEC §8: Redis may have come back from an older snapshot while we were
+ * away; a batch sent on top of it would only find CONFLICT if it named a
+ * file that moved, and with nothing pending no batch would go at all, so
+ * the counts would stay rolled back. Compare first, on every reconnect. */
+static void
+check_offsets(struct daemon *d)
+{
+	struct buf key = { 0 };
+	const char *argv[2];
+	size_t len[2];
+
+	if (d->checking || sink_state(d->sink) != SINK_READY)
+		return;
+	keys_name(&key, d->setup->cfg->redis.prefix, "offsets:");
+	buf_puts(&key, d->setup->cfg->host);
+	argv[0] = "HGETALL";
+	len[0] = 7;
+	argv[1] = key.p;
+	len[1] = key.len;
+	if (sink_command(d->sink, 2, argv, len, check_reply_cb, d) == 0)
+		d->checking = true;
+	buf_free(&key);
+}
+
 static void
 sink_state_cb(void *arg, enum sink_state st, const char *why)
 {
@@ -420,10 +612,12 @@ sink_state_cb(void *arg, enum sink_state st, const char *why)
 	}
 	if (!d->codes_written)
 		write_codes(d);
-	if (!follow_is_placed(d->follow))
+	if (!follow_is_placed(d->follow)) {
 		load_offsets(d);
-	else
-		send_inflight(d);
+		return;
+	}
+	d->need_check = true;
+	check_offsets(d);
 }
 
 /* --- timers and signals ------------------------------------------------ */
@@ -520,6 +714,73 @@ stop_cb(uv_signal_t *h, int signum)
 		finish(d, DAEMON_OK);
 }
 
+static char	*redis_password(const struct config *cfg, struct ew_err *err);
+
+static struct sink *
+make_sink(struct daemon *d, const struct config_redis *rc,
+    const char *password, struct ew_err *err)
+{
+	struct sink_opts so = { 0 };
+
+	so.url = rc->url;
+	so.password = password;
+	so.connect_timeout_ms = rc->connect_timeout_ms;
+	so.reply_timeout_ms = EW_MAX(5000, 4 * rc->flush_interval_ms);
+	so.script = keys_flush_script();
+	so.on_state = sink_state_cb;
+	so.arg = d;
+	return sink_create(&d->loop, &so, err);
+}
+
+static void
+free_password(char *pw)
+{
+	if (pw == NULL)
+		return;
+	explicit_bzero(pw, strlen(pw));
+	free(pw);
+}
+
+/* SPEC §10: a reload that changes how Redis is reached (url, password,
+ * time-outs) takes a new link; the old one is closed, its callbacks get
+ * NULL and the batch in flight goes again, identical, on the new one
+ * (SPEC §8). Returns 0, or -1 with err and nothing changed. */
+static int
+reload_sink(struct daemon *d, const struct config *cfg, struct ew_err *err)
+{
+	const struct config_redis *old = &d->setup->cfg->redis;
+	const struct config_redis *rc = &cfg->redis;
+	struct sink *s, *prev;
+	char *pw;
+
+	pw = redis_password(cfg, err);
+	if (err->msg[0] != '\0')
+		return -1;
+	if (strcmp(old->url, rc->url) == 0 && same_str(pw, d->password) &&
+	    old->connect_timeout_ms == rc->connect_timeout_ms &&
+	    old->flush_interval_ms == rc->flush_interval_ms) {
+		free_password(pw);
+		return 0;
+	}
+	s = make_sink(d, rc, pw, err);
+	if (s == NULL) {
+		free_password(pw);
+		return -1;
+	}
+	log_info("reload: new Redis settings, reconnecting");
+	prev = d->sink;
+	d->sink = s;		/* NULL replies from prev see the new one */
+	d->offsets_loading = false;
+	d->checking = false;
+	sink_close(prev);
+	free_password(d->password);
+	d->password = pw;
+	if (old->flush_interval_ms != rc->flush_interval_ms)
+		uv_timer_start(&d->flush_timer, flush_timer_cb,
+		    rc->flush_interval_ms, rc->flush_interval_ms);
+	return 0;
+}
+
 static void
 hup_cb(uv_signal_t *h, int signum)
 {
@@ -540,6 +801,13 @@ hup_cb(uv_signal_t *h, int signum)
 	if (map_classes(d, s->table, &map, &uncl) < 0) {
 		log_err("reload: more than %d classes in all; keeping the "
 		    "running config", MAX_CLASSES);
+		setup_destroy(s);
+		return;
+	}
+	if (reload_sink(d, s->cfg, &err) < 0) {
+		ew_err_format(&err, msg, sizeof(msg));
+		log_err("reload: %s; keeping the running config", msg);
+		free(map);
 		setup_destroy(s);
 		return;
 	}
@@ -607,10 +875,8 @@ enum daemon_result
 daemon_run(const char *config_path, bool once, struct ew_err *err)
 {
 	struct daemon *d = xcalloc(1, sizeof(*d));
-	struct sink_opts so = { 0 };
 	const struct config_redis *rc;
 	enum daemon_result res;
-	char *password = NULL;
 	uint64_t cell = 0, now_s;
 	size_t i;
 
@@ -643,19 +909,12 @@ daemon_run(const char *config_path, bool once, struct ew_err *err)
 	}
 	d->agg = agg_create(MAX_CLASSES, cell ? cell : 1);
 
-	password = redis_password(d->setup->cfg, err);
+	d->password = redis_password(d->setup->cfg, err);
 	if (err->msg[0] != '\0') {
 		res = DAEMON_CONFIG;
 		goto out;
 	}
-	so.url = rc->url;
-	so.password = password;
-	so.connect_timeout_ms = rc->connect_timeout_ms;
-	so.reply_timeout_ms = EW_MAX(5000, 4 * rc->flush_interval_ms);
-	so.script = keys_flush_script();
-	so.on_state = sink_state_cb;
-	so.arg = d;
-	d->sink = sink_create(&d->loop, &so, err);
+	d->sink = make_sink(d, rc, d->password, err);
 	if (d->sink == NULL) {
 		res = DAEMON_CONFIG;
 		goto out;
@@ -701,10 +960,7 @@ out:
 	free(d->class_map);
 	argv_free(&d->inflight_argv);
 	agg_destroy(d->agg);
-	if (password != NULL) {
-		explicit_bzero(password, strlen(password));
-		free(password);
-	}
+	free_password(d->password);
 	setup_destroy(d->setup);
 	free(d);
 	return res;

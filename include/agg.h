@@ -84,6 +84,15 @@ void		 agg_commit(struct agg *a);
 /* CONFLICT: drops the batch in flight and everything pending, and
  * forgets every stored value; the caller reloads offsets and re-reads. */
 void		 agg_drop_all(struct agg *a);
+/* What this host believes Redis holds, for a check after a reconnect
+ * (SPEC §8: a restore rolls offsets back while we were away): fn gets
+ * every file with a stored value (NULL: absent) or a move in flight, and
+ * the value the batch in flight moves it to (NULL: none). Strings are
+ * borrowed for the call. */
+typedef void agg_stored_fn(void *arg, const char *field, const char *stored,
+    const char *sent);
+void		 agg_stored_foreach(const struct agg *a, agg_stored_fn *fn,
+		    void *arg);
 /* Bytes of memory held (for the outage figure in the README). */
 size_t		 agg_memory(const struct agg *a);
 

@@ -316,6 +316,37 @@ test_memory(void)
 	agg_destroy(a);
 }
 
+static void
+stored_cb(void *arg, const char *field, const char *stored, const char *sent)
+{
+	buf_printf(arg, "%s %s>%s\n", field, stored ? stored : "-",
+	    sent ? sent : "-");
+}
+
+/* What the daemon compares with Redis after a reconnect (SPEC §8). */
+static void
+test_stored_foreach(void)
+{
+	struct agg *a = agg_create(NCLASSES, 10);
+	struct buf out = { 0 };
+
+	agg_offset_stored(a, "1:1", "10 r");
+	agg_offset(a, "1:1", "20 r");
+	agg_offset(a, "1:2", "5 r");	/* new: nothing stored yet */
+	agg_stored_foreach(a, stored_cb, &out);
+	CHECK_STR_EQ(out.p, "1:1 10 r>-\n");
+	buf_reset(&out);
+	CHECK(agg_cut(a, 0) != NULL);
+	agg_stored_foreach(a, stored_cb, &out);
+	CHECK_STR_EQ(out.p, "1:1 10 r>20 r\n1:2 ->5 r\n");
+	agg_commit(a);
+	buf_reset(&out);
+	agg_stored_foreach(a, stored_cb, &out);
+	CHECK_STR_EQ(out.p, "1:1 20 r>-\n1:2 5 r>-\n");
+	buf_free(&out);
+	agg_destroy(a);
+}
+
 int
 main(void)
 {
@@ -325,5 +356,6 @@ main(void)
 	test_drop_all();
 	test_uncl_closes();
 	test_memory();
+	test_stored_foreach();
 	CHECK_DONE();
 }
