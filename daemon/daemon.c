@@ -26,6 +26,7 @@
 #include "daemon.h"
 #include "keys.h"
 #include "log.h"
+#include "notify.h"
 #include "setup.h"
 #include "sink.h"
 #include "table.h"
@@ -75,6 +76,8 @@ struct daemon {
 	char		*password;	/* the sink's, to see a reload change it */
 
 	bool		 stopping;
+	struct notify	*notify;
+	uint64_t	 status_lines, status_ms;
 	bool		 once_read_done;
 	uint64_t	 once_deadline;
 	enum daemon_result result;
@@ -82,6 +85,7 @@ struct daemon {
 };
 
 static void	flush_now(struct daemon *d);
+static void	report_status(struct daemon *d);
 static uint64_t	wall_ms(void);
 static void	load_offsets(struct daemon *d);
 static void	check_offsets(struct daemon *d);
@@ -678,6 +682,25 @@ flush_timer_cb(uv_timer_t *h)
 		load_offsets(d);
 	read_files(d);
 	flush_now(d);
+	report_status(d);
+}
+
+/* STATUS= for systemctl status (notify rate-limits it). */
+static void
+report_status(struct daemon *d)
+{
+	uint64_t now = uv_now(&d->loop);
+	uint64_t lines = follow_stats(d->follow)->lines;
+	double rate = 0;
+
+	if (now > d->status_ms)
+		rate = (double)(lines - d->status_lines) * 1000 /
+		    (double)(now - d->status_ms);
+	notify_status(d->notify, "%zu files, %.0f lines/s, redis %s",
+	    follow_open_files(d->follow), rate,
+	    sink_state_name(sink_state(d->sink)));
+	d->status_lines = lines;
+	d->status_ms = now;
 }
 
 static void
@@ -707,6 +730,8 @@ stop_cb(uv_signal_t *h, int signum)
 		return;
 	log_info("signal %d: flushing and stopping", signum);
 	d->stopping = true;
+	notify_stopping(d->notify);
+	notify_status_force(d->notify, "stopping: flushing to Redis");
 	read_files(d);
 	flush_now(d);
 	uv_timer_start(&d->stop_timer, stop_timer_cb, STOP_FLUSH_MS, 0);
@@ -781,42 +806,40 @@ reload_sink(struct daemon *d, const struct config *cfg, struct ew_err *err)
 	return 0;
 }
 
-static void
-hup_cb(uv_signal_t *h, int signum)
+static int
+reload_config(struct daemon *d, char *msg, size_t msglen)
 {
-	struct daemon *d = h->data;
 	struct ew_err err = { 0 };
 	struct setup *s;
 	size_t *map, uncl;
-	char msg[EW_ERR_MSG + EW_ERR_FILE + 32];
 
-	(void)signum;
 	log_info("reload: loading %s", d->config_path);
 	s = setup_load(d->config_path, &err);
 	if (s == NULL) {
-		ew_err_format(&err, msg, sizeof(msg));
+		ew_err_format(&err, msg, msglen);
 		log_err("reload: %s; keeping the running config", msg);
-		return;
+		return -1;
 	}
 	if (map_classes(d, s->table, &map, &uncl) < 0) {
 		log_err("reload: more than %d classes in all; keeping the "
 		    "running config", MAX_CLASSES);
+		snprintf(msg, msglen, "more than %d classes", MAX_CLASSES);
 		setup_destroy(s);
-		return;
+		return -1;
 	}
 	if (reload_sink(d, s->cfg, &err) < 0) {
-		ew_err_format(&err, msg, sizeof(msg));
+		ew_err_format(&err, msg, msglen);
 		log_err("reload: %s; keeping the running config", msg);
 		free(map);
 		setup_destroy(s);
-		return;
+		return -1;
 	}
 	if (follow_reload(d->follow, s, map, uncl, &err) < 0) {
-		ew_err_format(&err, msg, sizeof(msg));
+		ew_err_format(&err, msg, msglen);
 		log_err("reload: %s; keeping the running config", msg);
 		free(map);
 		setup_destroy(s);
-		return;
+		return -1;
 	}
 	setup_destroy(d->setup);
 	d->setup = s;
@@ -827,6 +850,23 @@ hup_cb(uv_signal_t *h, int signum)
 	if (sink_state(d->sink) == SINK_READY)
 		write_codes(d);
 	log_info("reload: %s in force", d->config_path);
+	return 0;
+}
+
+static void
+hup_cb(uv_signal_t *h, int signum)
+{
+	struct daemon *d = h->data;
+	char msg[EW_ERR_MSG + EW_ERR_FILE + 32];
+
+	(void)signum;
+	notify_reloading(d->notify);
+	if (reload_config(d, msg, sizeof(msg)) < 0)
+		notify_status_force(d->notify, "new config rejected (%s); "
+		    "still running the previous one", msg);
+	else
+		notify_status_force(d->notify, "reloaded %s", d->config_path);
+	notify_ready(d->notify);
 }
 
 /* --- set-up and tear-down ---------------------------------------------- */
@@ -945,10 +985,19 @@ daemon_run(const char *config_path, bool once, struct ew_err *err)
 	uv_signal_start(&d->sig_hup, hup_cb, SIGHUP);
 	log_info("errwatchd %s: %zu files, host %s, redis %s", EW_VERSION,
 	    follow_open_files(d->follow), d->setup->cfg->host, rc->url);
+	if (!once) {
+		d->notify = notify_create(&d->loop);
+		notify_ready(d->notify);
+		notify_status_force(d->notify, "%zu files, redis %s",
+		    follow_open_files(d->follow),
+		    sink_state_name(sink_state(d->sink)));
+		d->status_ms = uv_now(&d->loop);
+	}
 
 	uv_run(&d->loop, UV_RUN_DEFAULT);
 	res = d->result;
 out:
+	notify_close(d->notify);
 	sink_close(d->sink);
 	follow_close(d->follow);
 	uv_walk(&d->loop, close_walk_cb, NULL);
