@@ -50,6 +50,9 @@ struct agg {
 	struct batch_close	*closes;	/* pending */
 	size_t			 ncloses;
 	size_t			 closes_cap;
+	struct batch_alert	*alerts;	/* pending */
+	size_t			 nalerts;
+	uint64_t		*totals;	/* per class, since create */
 
 	struct file		**hash;
 	size_t			 hash_size;	/* a power of 2 */
@@ -190,6 +193,21 @@ set_str(char **dst, const char *s)
 }
 
 static void
+alerts_free(struct batch_alert *al, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		free(al[i].field);
+		free(al[i].json);
+		for (j = 0; j < al[i].nkv; j++)
+			free(al[i].kv[j]);
+		free(al[i].kv);
+	}
+	free(al);
+}
+
+static void
 batch_free(struct batch *b)
 {
 	size_t i;
@@ -207,6 +225,7 @@ batch_free(struct batch *b)
 	}
 	free(b->offsets);
 	free(b->closes);
+	alerts_free(b->alerts, b->nalerts);
 	free(b);
 }
 
@@ -232,6 +251,7 @@ agg_create(size_t nclasses, uint64_t cell_s)
 	a->nclasses = nclasses;
 	a->cell_s = cell_s > 0 ? cell_s : 1;
 	a->uncl = tally_create(nclasses);
+	a->totals = xcalloc(nclasses, sizeof(*a->totals));
 	a->hash_size = AGG_HASH_MIN;
 	a->hash = xcalloc(a->hash_size, sizeof(*a->hash));
 	return a;
@@ -247,6 +267,8 @@ agg_destroy(struct agg *a)
 	cells_clear(a);
 	tally_destroy(a->uncl);
 	free(a->closes);
+	alerts_free(a->alerts, a->nalerts);
+	free(a->totals);
 	for (f = a->first; f != NULL; f = next) {
 		next = f->next;
 		file_free(f);
@@ -301,6 +323,32 @@ agg_count(struct agg *a, uint64_t now_ms, size_t cls, uint64_t n)
 	else
 		t = cell_get(a, start_s);
 	tally_add(t, cls, n);
+	if (cls < a->nclasses)
+		a->totals[cls] += n;
+}
+
+const uint64_t *
+agg_totals(const struct agg *a)
+{
+	return a->totals;
+}
+
+void
+agg_alert(struct agg *a, const char *field, bool firing, const char *json,
+    const char *const *kv, size_t nkv)
+{
+	struct batch_alert *al;
+	size_t i;
+
+	a->alerts = xrealloc(a->alerts, (a->nalerts + 1) * sizeof(*a->alerts));
+	al = &a->alerts[a->nalerts++];
+	al->field = xstrdup(field);
+	al->firing = firing;
+	al->json = xstrdup(json);
+	al->kv = xcalloc(nkv, sizeof(*al->kv));
+	for (i = 0; i < nkv; i++)
+		al->kv[i] = xstrdup(kv[i]);
+	al->nkv = nkv;
 }
 
 void
@@ -365,7 +413,8 @@ agg_has_pending(const struct agg *a)
 {
 	const struct file *f;
 
-	if (a->ncells > 0 || a->ncloses > 0 || tally_uncl_count(a->uncl) > 0)
+	if (a->ncells > 0 || a->ncloses > 0 || a->nalerts > 0 ||
+	    tally_uncl_count(a->uncl) > 0)
 		return true;
 	for (f = a->first; f != NULL; f = f->next)
 		if (file_pending(f))
@@ -407,6 +456,10 @@ agg_cut(struct agg *a, uint64_t now_ms)
 	a->closes = NULL;
 	a->ncloses = 0;
 	a->closes_cap = 0;
+	b->alerts = a->alerts;
+	b->nalerts = a->nalerts;
+	a->alerts = NULL;
+	a->nalerts = 0;
 
 	for (f = a->first; f != NULL; f = f->next)
 		if (file_moved(f))
@@ -448,9 +501,9 @@ agg_commit(struct agg *a)
 	batch_free(b);
 }
 
-/* Bucket closes survive: they carry no counts, and the script skips a
- * close already in the stream, so sending one again is harmless while
- * dropping it would leave a hole in `P series:<res>`. */
+/* Bucket closes and alerts survive: they carry no counts. The script
+ * skips a close already in the stream, so sending one again is harmless
+ * while dropping it would leave a hole in `P series:<res>`. */
 void
 agg_drop_all(struct agg *a)
 {
@@ -463,6 +516,20 @@ agg_drop_all(struct agg *a)
 		for (i = 0; i < b->ncloses; i++)
 			agg_close_bucket(a, b->closes[i].res,
 			    b->closes[i].start_s);
+		/* Alerts survive too: the re-read does not raise them again,
+		 * and they go out before any raised since. */
+		if (b->nalerts > 0) {
+			b->alerts = xrealloc(b->alerts, (b->nalerts +
+			    a->nalerts) * sizeof(*b->alerts));
+			if (a->nalerts > 0)
+				memcpy(b->alerts + b->nalerts, a->alerts,
+				    a->nalerts * sizeof(*a->alerts));
+			free(a->alerts);
+			a->alerts = b->alerts;
+			a->nalerts += b->nalerts;
+			b->alerts = NULL;
+			b->nalerts = 0;
+		}
 		batch_free(b);
 	}
 	cells_clear(a);

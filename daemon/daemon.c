@@ -29,6 +29,7 @@
 #include "notify.h"
 #include "setup.h"
 #include "sink.h"
+#include "spike.h"
 #include "table.h"
 #include "follow.h"
 
@@ -74,6 +75,10 @@ struct daemon {
 	uint64_t	 st_flushes, st_redis_errors;
 	uint64_t	 started_s;
 	char		*password;	/* the sink's, to see a reload change it */
+
+	struct spike	*spike;		/* SPEC §9, this host only */
+	uint64_t	 spike_seen[MAX_CLASSES];	/* agg totals fed */
+	uint64_t	 alert_n;	/* alerts raised since start */
 
 	bool		 stopping;
 	struct notify	*notify;
@@ -153,6 +158,105 @@ map_classes(struct daemon *d, const struct table *t, size_t **map,
 	*uncl = m[table_unclassified(t)];
 	*map = m;
 	return 0;
+}
+
+/* Tells the detector what each class id is called now. */
+static void
+spike_classes(struct daemon *d, const struct table *t, const size_t *map)
+{
+	size_t i;
+
+	for (i = 0; i < table_nclasses(t); i++)
+		spike_set_class(d->spike, map[i], table_class_name(t, i),
+		    table_class_code(t, i), table_class_category(t, i));
+}
+
+/* --- alerts ------------------------------------------------------------ */
+
+/* One alert event into the next batch (SPEC §7 fields). */
+static void
+alert_cb(void *arg, const struct spike_event *ev)
+{
+	struct daemon *d = arg;
+	const char *host = d->setup->cfg->host;
+	char code[16], window[24], count[24], baseline[32], threshold[32];
+	char ts[24], id[256], field[256];
+	const char *kv[26];
+	struct buf json = { 0 };
+	size_t i, n = 0;
+
+	d->alert_n++;
+	snprintf(id, sizeof(id), "%s:%" PRIu64 ":%" PRIu64, host,
+	    d->started_s, d->alert_n);
+	snprintf(field, sizeof(field), "%s@%s", ev->name, host);
+	if (ev->code >= 0)
+		snprintf(code, sizeof(code), "%d", ev->code);
+	else
+		snprintf(code, sizeof(code), "null");
+	snprintf(window, sizeof(window), "%" PRIu64, ev->window_s);
+	snprintf(count, sizeof(count), "%" PRIu64, ev->count);
+	snprintf(baseline, sizeof(baseline), "%.3f", ev->baseline);
+	snprintf(threshold, sizeof(threshold), "%.3f", ev->threshold);
+	snprintf(ts, sizeof(ts), "%" PRIu64, ev->ts_ms);
+
+	kv[n++] = "event";	kv[n++] = ev->firing ? "firing" : "resolved";
+	kv[n++] = "id";		kv[n++] = id;
+	kv[n++] = "name";	kv[n++] = ev->name;
+	kv[n++] = "code";	kv[n++] = code;
+	kv[n++] = "category";	kv[n++] = ev->category;
+	kv[n++] = "severity";	kv[n++] = ev->severity;
+	kv[n++] = "host";	kv[n++] = host;
+	kv[n++] = "rule";	kv[n++] = ev->rule;
+	kv[n++] = "window_s";	kv[n++] = window;
+	kv[n++] = "count";	kv[n++] = count;
+	kv[n++] = "baseline";	kv[n++] = baseline;
+	kv[n++] = "threshold";	kv[n++] = threshold;
+	kv[n++] = "ts";		kv[n++] = ts;
+
+	/* The same fields as JSON; numbers stay numbers. */
+	buf_puts(&json, "{");
+	for (i = 0; i < n; i += 2) {
+		bool num = strcmp(kv[i], "code") == 0 ||
+		    strcmp(kv[i], "window_s") == 0 ||
+		    strcmp(kv[i], "count") == 0 ||
+		    strcmp(kv[i], "baseline") == 0 ||
+		    strcmp(kv[i], "threshold") == 0 ||
+		    strcmp(kv[i], "ts") == 0;
+
+		if (i > 0)
+			buf_puts(&json, ",");
+		buf_json_str(&json, kv[i], strlen(kv[i]));
+		buf_puts(&json, ":");
+		if (num)
+			buf_puts(&json, kv[i + 1]);
+		else
+			buf_json_str(&json, kv[i + 1], strlen(kv[i + 1]));
+	}
+	buf_puts(&json, "}");
+	agg_alert(d->agg, field, ev->firing, json.p, kv, n);
+	log_info("alert %s: %s on %s, %" PRIu64 " in %" PRIu64 " s (level "
+	    "%.0f, baseline %.1f)", ev->firing ? "firing" : "resolved",
+	    ev->name, host, ev->count, ev->window_s, ev->threshold,
+	    ev->baseline);
+	buf_free(&json);
+}
+
+/* Feeds the lines counted since the last call to the detector and lets
+ * it close whole seconds; alerts go into the next batch, so a spike
+ * reaches Redis within a flush of the line that crossed the level. */
+static void
+detect(struct daemon *d)
+{
+	const uint64_t *tot = agg_totals(d->agg);
+	size_t i;
+
+	for (i = 0; i < d->nclass_names; i++) {
+		if (tot[i] == d->spike_seen[i])
+			continue;
+		spike_observe(d->spike, i, d->now_ms, tot[i] - d->spike_seen[i]);
+		d->spike_seen[i] = tot[i];
+	}
+	spike_tick(d->spike, d->now_ms, alert_cb, d);
 }
 
 /* --- Redis ------------------------------------------------------------- */
@@ -681,6 +785,7 @@ flush_timer_cb(uv_timer_t *h)
 	if (!follow_is_placed(d->follow))
 		load_offsets(d);
 	read_files(d);
+	detect(d);
 	flush_now(d);
 	report_status(d);
 }
@@ -841,6 +946,8 @@ reload_config(struct daemon *d, char *msg, size_t msglen)
 		setup_destroy(s);
 		return -1;
 	}
+	spike_reload(d->spike, &s->cfg->alerts);
+	spike_classes(d, s->table, map);
 	setup_destroy(d->setup);
 	d->setup = s;
 	free(d->class_map);
@@ -938,6 +1045,8 @@ daemon_run(const char *config_path, bool once, struct ew_err *err)
 		res = DAEMON_CONFIG;
 		goto out;
 	}
+	d->spike = spike_create(&d->setup->cfg->alerts);
+	spike_classes(d, d->setup->table, d->class_map);
 	rc = &d->setup->cfg->redis;
 	now_s = d->started_s;
 	for (i = 0; i < rc->nbuckets; i++) {
@@ -1009,6 +1118,7 @@ out:
 	free(d->class_map);
 	argv_free(&d->inflight_argv);
 	agg_destroy(d->agg);
+	spike_destroy(d->spike);
 	free_password(d->password);
 	setup_destroy(d->setup);
 	free(d);

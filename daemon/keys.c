@@ -12,6 +12,8 @@
  *   nuncl,    then nuncl x (value, count)
  *   ncloses,  then ncloses x (resolution index, 1-based; start_s)
  *   nstats,   then nstats x (field, value)
+ *   nalerts,  then per alert: field ("<class>@<host>"), event ("firing" or
+ *             "resolved"), json, nkv, nkv x (stream field, value)
  *
  * Only classes with a non-zero count are sent. The script parses all of
  * ARGV before its first write, because Redis keeps the writes a script made
@@ -171,6 +173,12 @@ static const char flush_script[] =
 "  stats[#stats + 1] = field\n"
 "  stats[#stats + 1] = value\n"
 "end\n"
+"local alerts = {}\n"
+"for a = 1, takenum() do\n"
+"  local al = {field = take(), event = take(), json = take(), kv = {}}\n"
+"  for j = 1, takenum() do al.kv[j] = take() end\n"
+"  alerts[a] = al\n"
+"end\n"
 "\n"
 "-- Compare-and-set of the offsets (SPEC §8).\n"
 "local okey = prefix .. 'offsets:' .. host\n"
@@ -259,6 +267,20 @@ static const char flush_script[] =
 "    args[#args + 1] = '_total'\n"
 "    args[#args + 1] = int(total)\n"
 "    redis.call('XADD', unpack(args))\n"
+"  end\n"
+"end\n"
+"\n"
+"-- Alerts (SPEC §7, §9): the stream for the notifier, the channel for\n"
+"-- live views, the active hash for dashboards. Applied with the counts,\n"
+"-- so a re-sent batch (DUP) never repeats an alert.\n"
+"local akey = prefix .. 'alerts'\n"
+"for _, al in ipairs(alerts) do\n"
+"  redis.call('XADD', akey, 'MAXLEN', '~', 10000, '*', unpack(al.kv))\n"
+"  redis.call('PUBLISH', akey, al.json)\n"
+"  if al.event == 'firing' then\n"
+"    redis.call('HSET', akey .. ':active', al.field, al.json)\n"
+"  else\n"
+"    redis.call('HDEL', akey .. ':active', al.field)\n"
 "  end\n"
 "end\n"
 "\n"
@@ -361,6 +383,19 @@ keys_flush_argv(struct argv *out, const struct flush_meta *m,
 	for (i = 0; i < m->nstats; i++) {
 		argv_addstr(out, m->stat_fields[i]);
 		argv_addu64(out, m->stat_values[i]);
+	}
+
+	argv_addu64(out, b->nalerts);
+	for (i = 0; i < b->nalerts; i++) {
+		const struct batch_alert *al = &b->alerts[i];
+		size_t k;
+
+		argv_addstr(out, al->field);
+		argv_addstr(out, al->firing ? "firing" : "resolved");
+		argv_addstr(out, al->json);
+		argv_addu64(out, al->nkv);
+		for (k = 0; k < al->nkv; k++)
+			argv_addstr(out, al->kv[k]);
 	}
 }
 

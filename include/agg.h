@@ -36,6 +36,17 @@ struct batch_close {
 	uint64_t start_s;
 };
 
+/* An alert event (SPEC §7, §9), written with the counts of its batch:
+ * a `P alerts` stream entry of kv, the same JSON published, and
+ * `P alerts:active` field set (firing) or removed (resolved). */
+struct batch_alert {
+	char	 *field;		/* "<class>@<host>" */
+	bool	  firing;
+	char	 *json;
+	char	**kv;			/* stream fields: name, value, ... */
+	size_t	  nkv;
+};
+
 struct batch {
 	uint64_t		 seq;		/* 1, 2, ... per agg */
 	uint64_t		 cut_ms;
@@ -46,6 +57,8 @@ struct batch {
 	size_t			 noffsets;
 	struct batch_close	*closes;
 	size_t			 ncloses;
+	struct batch_alert	*alerts;
+	size_t			 nalerts;
 };
 
 /* cell_s: the cell width in seconds (>= 1). */
@@ -69,6 +82,13 @@ void		 agg_offset_stored(struct agg *a, const char *field,
 void		 agg_offset_forget(struct agg *a, const char *field);
 /* Adds a bucket to close with the next cut. */
 void		 agg_close_bucket(struct agg *a, size_t res, uint64_t start_s);
+
+/* Adds an alert event to the next cut; everything is copied. */
+void		 agg_alert(struct agg *a, const char *field, bool firing,
+		    const char *json, const char *const *kv, size_t nkv);
+/* Lines counted per class since agg_create, never dropped (the spike
+ * detector takes its per-second counts from their growth). */
+const uint64_t	*agg_totals(const struct agg *a);
 
 /* Anything counted, moved or to close since the last cut? */
 bool		 agg_has_pending(const struct agg *a);

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -326,7 +327,8 @@ test_flush_argv(void)
 	    "1700000000|2|Punishment|1|Unclassified|1|"
 	    "1|12345|1|"
 	    "1|2|1699999980|"
-	    "2|lines|100|matched|7");
+	    "2|lines|100|matched|7|"
+	    "0");
 	argv_free(&a);
 	buf_free(&j);
 	batch_free(b);
@@ -785,6 +787,51 @@ test_script_close(void)
 	freeReplyObject(r);
 }
 
+/* Alerts ride in the batch: applied with it (OK), never repeated (DUP);
+ * firing sets alerts:active, resolved removes it (SPEC §7). */
+static void
+test_script_alerts(void)
+{
+	static const struct move first[] = { { "9:1", "", "B1" } };
+	static const struct move second[] = { { "9:1", "B1", "B2" } };
+	static const char *kv[] = { "event", "firing", "name", "Punishment" };
+	static const char *kv2[] = { "event", "resolved", "name",
+	    "Punishment" };
+	const char *json = "{\"event\":\"firing\",\"name\":\"Punishment\"}";
+	struct batch *b = batch_make(first, 1, 0);
+	struct batch_alert al = { (char *)(uintptr_t)"Punishment@h1", true,
+	    (char *)(uintptr_t)json, (char **)(uintptr_t)kv, 4 };
+	char out[64], v[256];
+
+	b->alerts = &al;
+	b->nalerts = 1;
+	flush(b, out, sizeof(out));
+	CHECK_STR_EQ(out, "OK");
+	CHECK_INT_EQ(key_int("XLEN", "ew:alerts"), 1);
+	hget_str("ew:alerts:active", "Punishment@h1", v, sizeof(v));
+	CHECK_STR_EQ(v, json);
+	flush(b, out, sizeof(out));
+	CHECK_STR_EQ(out, "DUP");
+	CHECK_INT_EQ(key_int("XLEN", "ew:alerts"), 1);
+	b->alerts = NULL;
+	b->nalerts = 0;
+	batch_free(b);
+
+	b = batch_make(second, 1, 0);
+	al.firing = false;
+	al.kv = (char **)(uintptr_t)kv2;
+	b->alerts = &al;
+	b->nalerts = 1;
+	flush(b, out, sizeof(out));
+	CHECK_STR_EQ(out, "OK");
+	CHECK_INT_EQ(key_int("XLEN", "ew:alerts"), 2);
+	hget_str("ew:alerts:active", "Punishment@h1", v, sizeof(v));
+	CHECK_STR_EQ(v, "(nil)");
+	b->alerts = NULL;
+	b->nalerts = 0;
+	batch_free(b);
+}
+
 int
 main(void)
 {
@@ -798,6 +845,7 @@ main(void)
 	test_script_cas();
 	test_script_uncl();
 	test_script_close();
+	test_script_alerts();
 	redisFree(rc);
 	rc = NULL;
 	redis_cleanup();
