@@ -41,7 +41,7 @@ inputs:
     start_at: beginning
 alerts:
   rules:
-    - {match: Punishment, threshold: 30, window: 10s, severity: critical}
+    - {match: Punishment, threshold: 30, window: 5s, severity: critical}
     - {match: "category:success", enabled: false}
 YAML
 
@@ -77,7 +77,7 @@ DPID=$!
 writer &
 WPID=$!
 
-for ((s = 0; s < 16; s++)); do
+for ((s = 0; s < 20; s++)); do
 	sleep 1
 	printf '\n== t=%2ds  redis-cli HGETALL errwatch:count:total\n' "$s"
 	rcli HGETALL errwatch:count:total | paste - - |
@@ -89,8 +89,12 @@ wait "$WPID" 2>/dev/null || true
 WPID=""
 
 echo
-echo "== redis-cli XRANGE errwatch:alerts - +"
-rcli XRANGE errwatch:alerts - + | sed 's/^/   /' || true
+echo "== redis-cli XRANGE errwatch:alerts - +   (the Punishment spike: firing, then resolved)"
+rcli XRANGE errwatch:alerts - + | paste -s -d' ' | sed 's/ [0-9]*-[0-9]* event /\n   event /g; s/^[0-9]*-[0-9]* event /   event /'
+echo
+echo "== redis-cli XREVRANGE errwatch:series:10s + - COUNT 3"
+rcli XREVRANGE errwatch:series:10s + - COUNT 3 | paste -s -d' ' | sed 's/ \([0-9]*-1\) / \n   \1 /g; s/^/   /'
+echo
 echo "== redis-cli HGETALL errwatch:stats:demo"
 rcli HGETALL errwatch:stats:demo | paste - - | sed 's/^/   /'
 echo "== the daemon's log"
