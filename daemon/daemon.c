@@ -91,6 +91,7 @@ struct daemon {
 
 static void	flush_now(struct daemon *d);
 static void	report_status(struct daemon *d);
+static void	check_once_done(struct daemon *d);
 static uint64_t	wall_ms(void);
 static void	load_offsets(struct daemon *d);
 static void	check_offsets(struct daemon *d);
@@ -475,6 +476,7 @@ flush_reply_cb(void *arg, const struct sink_reply *r)
 	/* More may be pending already (an outage, --once, stop). */
 	if (agg_has_pending(d->agg) && (d->stopping || d->once))
 		flush_now(d);
+	check_once_done(d);
 }
 
 static void
@@ -588,29 +590,40 @@ offsets_reply_cb(void *arg, const struct sink_reply *r)
 		    r->elem[i + 1].str, r->elem[i + 1].len);
 	follow_stored_done(d->follow);
 	drop_gone_records(d);
-	if (!d->once)
-		read_files(d);
+	/* --once reads everything now, to the end, and flushes at once */
+	read_files(d);
+	if (d->once)
+		d->once_read_done = true;
 	flush_now(d);
 }
 
-static void
-load_offsets(struct daemon *d)
+/* HGETALL offsets:<host>, the reply to cb. 0 or -ENOTCONN. */
+static int
+get_offsets(struct daemon *d, sink_reply_fn *cb)
 {
 	struct buf key = { 0 };
 	const char *argv[2];
 	size_t len[2];
+	int r;
 
-	if (d->offsets_loading || sink_state(d->sink) != SINK_READY)
-		return;
 	keys_name(&key, d->setup->cfg->redis.prefix, "offsets:");
 	buf_puts(&key, d->setup->cfg->host);
 	argv[0] = "HGETALL";
 	len[0] = 7;
 	argv[1] = key.p;
 	len[1] = key.len;
-	if (sink_command(d->sink, 2, argv, len, offsets_reply_cb, d) == 0)
-		d->offsets_loading = true;
+	r = sink_command(d->sink, 2, argv, len, cb, d);
 	buf_free(&key);
+	return r;
+}
+
+static void
+load_offsets(struct daemon *d)
+{
+	if (d->offsets_loading || sink_state(d->sink) != SINK_READY)
+		return;
+	if (get_offsets(d, offsets_reply_cb) == 0)
+		d->offsets_loading = true;
 }
 
 struct check {
@@ -690,21 +703,10 @@ check_reply_cb(void *arg, const struct sink_reply *r)
 static void
 check_offsets(struct daemon *d)
 {
-	struct buf key = { 0 };
-	const char *argv[2];
-	size_t len[2];
-
 	if (d->checking || sink_state(d->sink) != SINK_READY)
 		return;
-	keys_name(&key, d->setup->cfg->redis.prefix, "offsets:");
-	buf_puts(&key, d->setup->cfg->host);
-	argv[0] = "HGETALL";
-	len[0] = 7;
-	argv[1] = key.p;
-	len[1] = key.len;
-	if (sink_command(d->sink, 2, argv, len, check_reply_cb, d) == 0)
+	if (get_offsets(d, check_reply_cb) == 0)
 		d->checking = true;
-	buf_free(&key);
 }
 
 static void
