@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "agg.h"
@@ -33,6 +34,7 @@
 #define GONE_RECORD_S		86400		/* SPEC §8: a day */
 #define COPY_CMP_LEN		1024
 #define COPY_LATE_MS		3000	/* a copy found after the truncation */
+#define HASH_MIN_BUCKETS	64
 
 enum file_state {
 	FILE_ACTIVE,		/* followed at its path */
@@ -59,15 +61,25 @@ struct followed {
 	uint32_t	 trunc_fp_len;	/* the head fingerprint before it */
 	uint64_t	 trunc_fp_hash;
 	uint64_t	 scan_gen;	/* last scan that reported it */
+	/* The last scan that reported it at its tailer's path, and what
+	 * the watcher's stat said then (check_files needs no other): */
+	uint64_t	 at_path_gen;
+	uint64_t	 seen_size;	/* bytes */
+	uint64_t	 seen_nlink;
+	struct timespec	 seen_mtim, seen_ctim;
 	char		*copy_of;	/* FILE_LINKED: the original's field */
+	struct followed	*hnext;		/* in follow.fbuckets, by (dev, ino) */
 };
 
-/* A stored offset record: what Redis holds for a file. */
+/* A stored offset record: what Redis holds for a file. Only the strings
+ * are kept (a parsed struct offset_rec carries a 4 KiB path): the record
+ * is parsed again when a file is placed. */
 struct stored {
 	char		*field;
 	char		*value;
-	struct offset_rec rec;
-	bool		 valid;
+	uint64_t	 seen_s;	/* of the parsed record */
+	bool		 valid;		/* the record parses */
+	struct stored	*hnext;		/* in follow.sbuckets, by field */
 };
 
 struct failed {
@@ -86,12 +98,16 @@ struct follow {
 
 	struct followed		**files;
 	size_t			 nfiles;
+	struct followed		**fbuckets;	/* files by (dev, ino) */
+	size_t			 nfbuckets;	/* a power of two, or 0 */
 	struct failed		*failed;	/* open errors logged once */
 	size_t			 nfailed;
 	uint64_t		 scan_gen;
 
-	struct stored		*stored;	/* offsets:<host> */
+	struct stored		**stored;	/* offsets:<host>, in order */
 	size_t			 nstored;
+	struct stored		**sbuckets;	/* the same by field */
+	size_t			 nsbuckets;	/* a power of two, or 0 */
 	bool			 offsets_loaded;
 	bool			 ever_loaded;
 	bool			 first_start;	/* no offsets at all */
@@ -143,37 +159,126 @@ block_cb(void *arg, const char *buf, size_t len)
 
 /* --- files ------------------------------------------------------------- */
 
-static struct followed *
-find_file(struct follow *fl, uint64_t dev, uint64_t ino)
+/*
+ * Two chained hash tables keep the lookups O(1): a rescan reports every
+ * file (find_file), and each flush commits every moved file's record
+ * (find_stored); linear searches made both O(N^2). Each has as many
+ * buckets as entries or more (a power of two); they only grow.
+ */
+static size_t
+id_bucket(uint64_t dev, uint64_t ino, size_t nbuckets)
 {
-	size_t i;
+	uint64_t h = (ino ^ (dev << 32 | dev >> 32)) * 0x9e3779b97f4a7c15ULL;
 
-	for (i = 0; i < fl->nfiles; i++)
-		if (fl->files[i]->dev == dev && fl->files[i]->ino == ino)
-			return fl->files[i];
-	return NULL;
+	return (size_t)(h >> 32 ^ h) & (nbuckets - 1);
+}
+
+static size_t
+field_bucket(const char *field, size_t nbuckets)
+{
+	return (size_t)tailer_hash(field, strlen(field)) & (nbuckets - 1);
 }
 
 static struct followed *
+find_file(struct follow *fl, uint64_t dev, uint64_t ino)
+{
+	struct followed *f;
+
+	if (fl->nfbuckets == 0)
+		return NULL;
+	for (f = fl->fbuckets[id_bucket(dev, ino, fl->nfbuckets)]; f != NULL;
+	    f = f->hnext)
+		if (f->dev == dev && f->ino == ino)
+			return f;
+	return NULL;
+}
+
+/* Adds f (not there yet) to fl->files and the table. */
+static void
+add_file(struct follow *fl, struct followed *f)
+{
+	size_t i, b;
+
+	fl->files = xrealloc(fl->files, (fl->nfiles + 1) * sizeof(*fl->files));
+	fl->files[fl->nfiles++] = f;
+	if (fl->nfiles > fl->nfbuckets) {
+		free(fl->fbuckets);
+		fl->nfbuckets = fl->nfbuckets ? fl->nfbuckets * 2 :
+		    HASH_MIN_BUCKETS;
+		fl->fbuckets = xcalloc(fl->nfbuckets, sizeof(*fl->fbuckets));
+		for (i = 0; i < fl->nfiles; i++) {
+			b = id_bucket(fl->files[i]->dev, fl->files[i]->ino,
+			    fl->nfbuckets);
+			fl->files[i]->hnext = fl->fbuckets[b];
+			fl->fbuckets[b] = fl->files[i];
+		}
+		return;
+	}
+	b = id_bucket(f->dev, f->ino, fl->nfbuckets);
+	f->hnext = fl->fbuckets[b];
+	fl->fbuckets[b] = f;
+}
+
+/* The field is "dev:ino" (keys_offset_field): parsed, then looked up by
+ * identity and compared whole, so only the exact string matches. */
+static struct followed *
 find_field(struct follow *fl, const char *field)
 {
-	size_t i;
+	uint64_t v[2] = { 0, 0 };
+	const char *p = field;
+	struct followed *f;
+	int i;
 
-	for (i = 0; i < fl->nfiles; i++)
-		if (strcmp(fl->files[i]->field, field) == 0)
-			return fl->files[i];
-	return NULL;
+	for (i = 0; i < 2; i++) {
+		if (*p < '0' || *p > '9')
+			return NULL;
+		while (*p >= '0' && *p <= '9')
+			v[i] = v[i] * 10 + (uint64_t)(*p++ - '0');
+		if (*p++ != (i == 0 ? ':' : '\0'))
+			return NULL;
+	}
+	f = find_file(fl, v[0], v[1]);
+	return f != NULL && strcmp(f->field, field) == 0 ? f : NULL;
 }
 
 static struct stored *
 find_stored(struct follow *fl, const char *field)
 {
-	size_t i;
+	struct stored *s;
 
-	for (i = 0; i < fl->nstored; i++)
-		if (strcmp(fl->stored[i].field, field) == 0)
-			return &fl->stored[i];
+	if (fl->nsbuckets == 0)
+		return NULL;
+	for (s = fl->sbuckets[field_bucket(field, fl->nsbuckets)]; s != NULL;
+	    s = s->hnext)
+		if (strcmp(s->field, field) == 0)
+			return s;
 	return NULL;
+}
+
+/* Adds s (not there yet) to fl->stored and the table. */
+static void
+add_stored(struct follow *fl, struct stored *s)
+{
+	size_t i, b;
+
+	fl->stored = xrealloc(fl->stored, (fl->nstored + 1) *
+	    sizeof(*fl->stored));
+	fl->stored[fl->nstored++] = s;
+	if (fl->nstored > fl->nsbuckets) {
+		free(fl->sbuckets);
+		fl->nsbuckets = fl->nsbuckets ? fl->nsbuckets * 2 :
+		    HASH_MIN_BUCKETS;
+		fl->sbuckets = xcalloc(fl->nsbuckets, sizeof(*fl->sbuckets));
+		for (i = 0; i < fl->nstored; i++) {
+			b = field_bucket(fl->stored[i]->field, fl->nsbuckets);
+			fl->stored[i]->hnext = fl->sbuckets[b];
+			fl->sbuckets[b] = fl->stored[i];
+		}
+		return;
+	}
+	b = field_bucket(s->field, fl->nsbuckets);
+	s->hnext = fl->sbuckets[b];
+	fl->sbuckets[b] = s;
 }
 
 static void
@@ -182,12 +287,16 @@ free_stored(struct follow *fl)
 	size_t i;
 
 	for (i = 0; i < fl->nstored; i++) {
-		free(fl->stored[i].field);
-		free(fl->stored[i].value);
+		free(fl->stored[i]->field);
+		free(fl->stored[i]->value);
+		free(fl->stored[i]);
 	}
 	free(fl->stored);
 	fl->stored = NULL;
 	fl->nstored = 0;
+	free(fl->sbuckets);
+	fl->sbuckets = NULL;
+	fl->nsbuckets = 0;
 }
 
 static void
@@ -199,16 +308,17 @@ file_free(struct followed *f)
 	free(f);
 }
 
+/* Only scan_done_cb removes files, walking fl->files: i is f's index. */
 static void
-remove_file(struct follow *fl, struct followed *f)
+remove_file(struct follow *fl, size_t i)
 {
-	size_t i;
+	struct followed *f = fl->files[i], **pp;
 
-	for (i = 0; i < fl->nfiles; i++)
-		if (fl->files[i] == f) {
-			fl->files[i] = fl->files[--fl->nfiles];
-			break;
-		}
+	fl->files[i] = fl->files[--fl->nfiles];
+	pp = &fl->fbuckets[id_bucket(f->dev, f->ino, fl->nfbuckets)];
+	while (*pp != f)
+		pp = &(*pp)->hnext;
+	*pp = f->hnext;
 	file_free(f);
 }
 
@@ -230,6 +340,17 @@ note_offset(struct follow *fl, struct followed *f)
 	buf_free(&b);
 	f->committed = rec.offset;
 	f->dirty = false;
+}
+
+/* The wall clock, for tailer_check_at (file timestamps are in it). */
+static uint64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) == -1)
+		return 0;	/* unknown: no check is skipped */
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* True if b's name says it is a rotated copy of a: same directory, and
@@ -300,7 +421,8 @@ copy_origin(struct follow *fl, struct followed *n, bool *late)
 		if (f == n || f->t == NULL || !is_copy_name(f->path, n->path))
 			continue;
 		if (f->state == FILE_ACTIVE && f->placed &&
-		    (tailer_check(f->t, true) & TAILER_TRUNCATED))
+		    (tailer_check_at(f->t, TAILER_VERIFY_TAIL, wall_ms(),
+		    NULL) & TAILER_TRUNCATED))
 			restart_truncated(fl, f);
 		/* the copy was complete before the truncation: a file
 		 * shorter than the old fingerprint is no copy */
@@ -324,6 +446,7 @@ place(struct follow *fl, struct followed *f)
 {
 	const struct config_input *in = &fl->setup->cfg->inputs[f->input];
 	struct stored *s = find_stored(fl, f->field);
+	struct offset_rec rec;	/* 4 KiB, on the stack only */
 	struct followed *orig;
 	uint64_t off = 0;
 	bool late;
@@ -331,11 +454,12 @@ place(struct follow *fl, struct followed *f)
 	f->placed = true;
 	if (s != NULL) {
 		agg_offset_stored(fl->agg, f->field, s->value);
-		if (s->valid && tailer_verify(f->t, &s->rec)) {
-			tailer_seek(f->t, s->rec.offset);
-			f->committed = s->rec.offset;
+		if (s->valid && keys_offset_parse(s->field, s->value,
+		    &rec) == 0 && tailer_verify(f->t, &rec)) {
+			tailer_seek(f->t, rec.offset);
+			f->committed = rec.offset;
 			log_debug("%s: resuming at %" PRIu64, f->path,
-			    s->rec.offset);
+			    rec.offset);
 			return true;
 		}
 	}
@@ -455,6 +579,15 @@ file_cb(void *arg, size_t input, const char *path, const struct stat *st)
 			reopen_closed(fl, f, path, st);
 			return;
 		}
+		if (f->t != NULL && strcmp(tailer_path(f->t), path) == 0) {
+			/* the watcher's stat of it: check_files needs none */
+			f->at_path_gen = fl->scan_gen;
+			f->seen_size = (uint64_t)st->st_size;
+			f->seen_nlink = (uint64_t)st->st_nlink;
+			f->seen_mtim = st->st_mtim;
+			f->seen_ctim = st->st_ctim;
+			return;
+		}
 		if (strcmp(f->path, path) != 0 && f->t != NULL &&
 		    (tailer_check(f->t, false) & TAILER_MOVED)) {
 			/* renamed to another followed name (app.log.1): the
@@ -484,8 +617,8 @@ file_cb(void *arg, size_t input, const char *path, const struct stat *st)
 	    f->ino);
 	f->initial = !fl->offsets_loaded;
 	f->scan_gen = fl->scan_gen;
-	fl->files = xrealloc(fl->files, (fl->nfiles + 1) * sizeof(*fl->files));
-	fl->files[fl->nfiles++] = f;
+	f->at_path_gen = UINT64_MAX;
+	add_file(fl, f);
 	if (fl->offsets_loaded)
 		place(fl, f);
 }
@@ -504,7 +637,7 @@ scan_done_cb(void *arg)
 
 		if (f->state == FILE_CLOSED && f->scan_gen != fl->scan_gen) {
 			agg_offset_forget(fl->agg, f->field);
-			remove_file(fl, f);
+			remove_file(fl, i);
 		} else {
 			i++;
 		}
@@ -606,13 +739,19 @@ restart_truncated(struct follow *fl, struct followed *f)
 	f->dirty = true;
 }
 
+/* The safety net after the scan numbered gen: a file that scan found at
+ * its own path needs no stat(path) more. */
 static void
-check_files(struct follow *fl)
+check_files(struct follow *fl, uint64_t gen)
 {
+	uint64_t now = wall_ms();
+	struct stat st;
 	size_t i;
 
+	memset(&st, 0, sizeof(st));
 	for (i = 0; i < fl->nfiles; i++) {
 		struct followed *f = fl->files[i];
+		const struct stat *seen = NULL;
 		unsigned ev;
 
 		if (f->t == NULL || !f->placed)
@@ -621,7 +760,19 @@ check_files(struct follow *fl)
 			check_linked(fl, f);
 			continue;
 		}
-		ev = tailer_check(f->t, true);
+		/* found at its path by the complete scan just run; not on
+		 * NFS (poll), where only an fstat tells ESTALE */
+		if (f->at_path_gen == gen && fl->scan_gen == gen + 1 &&
+		    !fl->setup->cfg->inputs[f->input].poll) {
+			st.st_dev = (dev_t)f->dev;
+			st.st_ino = (ino_t)f->ino;
+			st.st_size = (off_t)f->seen_size;
+			st.st_nlink = (nlink_t)f->seen_nlink;
+			st.st_mtim = f->seen_mtim;
+			st.st_ctim = f->seen_ctim;
+			seen = &st;
+		}
+		ev = tailer_check_at(f->t, TAILER_VERIFY_TAIL, now, seen);
 		if (ev & TAILER_TRUNCATED)
 			restart_truncated(fl, f);
 		if ((ev & (TAILER_DELETED | TAILER_MOVED)) &&
@@ -656,8 +807,9 @@ follow_read(struct follow *fl, uint64_t now_ms, bool unlimited)
 			continue;
 		in = &fl->setup->cfg->inputs[f->input];
 		fl->cur = f;
-		n = tailer_read(f->t, fl->readbuf, READ_BUF_SIZE,
-		    fl->unlimited ? UINT64_MAX : READ_BUDGET, block_cb, fl);
+		n = tailer_read_at(f->t, fl->readbuf, READ_BUF_SIZE,
+		    fl->unlimited ? UINT64_MAX : READ_BUDGET, block_cb, fl,
+		    fl->now_ms);
 		if (n == -ERANGE) {
 			/* truncated, maybe regrown, since the last read */
 			(void)tailer_check(f->t, false);
@@ -698,17 +850,18 @@ static struct stored *
 upsert_stored(struct follow *fl, const char *field, const char *value)
 {
 	struct stored *s = find_stored(fl, field);
+	struct offset_rec rec;	/* 4 KiB, on the stack only */
 
 	if (s == NULL) {
-		fl->stored = xrealloc(fl->stored, (fl->nstored + 1) *
-		    sizeof(*fl->stored));
-		s = &fl->stored[fl->nstored++];
+		s = xcalloc(1, sizeof(*s));
 		s->field = xstrdup(field);
+		add_stored(fl, s);
 	} else {
 		free(s->value);
 	}
 	s->value = xstrdup(value);
-	s->valid = keys_offset_parse(s->field, s->value, &s->rec) == 0;
+	s->valid = keys_offset_parse(s->field, s->value, &rec) == 0;
+	s->seen_s = s->valid ? rec.seen_s : 0;
 	return s;
 }
 
@@ -784,11 +937,11 @@ follow_gone_fields(struct follow *fl, uint64_t now_s, struct argv *out)
 	size_t i;
 
 	for (i = 0; i < fl->nstored; i++) {
-		struct stored *s = &fl->stored[i];
+		struct stored *s = fl->stored[i];
 
 		if (find_field(fl, s->field) != NULL)
 			continue;
-		if (s->valid && s->rec.seen_s + GONE_RECORD_S > now_s)
+		if (s->valid && s->seen_s + GONE_RECORD_S > now_s)
 			continue;
 		argv_addstr(out, s->field);
 	}
@@ -828,8 +981,10 @@ follow_start(struct follow *fl, bool watch)
 void
 follow_rescan(struct follow *fl)
 {
+	uint64_t gen = fl->scan_gen;	/* the scan about to run */
+
 	watcher_scan(fl->watcher);
-	check_files(fl);
+	check_files(fl, gen);
 }
 
 int
@@ -896,6 +1051,7 @@ follow_close(struct follow *fl)
 	for (i = 0; i < fl->nfiles; i++)
 		file_free(fl->files[i]);
 	free(fl->files);
+	free(fl->fbuckets);
 	for (i = 0; i < fl->nfailed; i++)
 		free(fl->failed[i].path);
 	free(fl->failed);

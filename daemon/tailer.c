@@ -38,6 +38,20 @@ struct tailer {
 	char		 win[TAILER_TAIL_LEN];	/* before offset */
 	size_t		 win_len;
 	struct lines	*lines;
+	/* The last tail check that read the bytes before committed and
+	 * found them right, if its fstat may vouch for later ones: */
+	bool		 vouched;
+	uint64_t	 v_size;	/* bytes, st_size then */
+	uint64_t	 v_committed;
+	uint64_t	 v_tail_hash;
+	struct timespec	 v_mtim, v_ctim;
+	/* The same for reads: the last read found win[] right at the end
+	 * of file (r_offset), after an fstat that may vouch for later
+	 * ones. */
+	bool		 idle;		/* the last read found nothing */
+	bool		 r_vouched;
+	uint64_t	 r_offset;
+	struct timespec	 r_mtim, r_ctim;
 };
 
 /* Word-at-a-time mix (MurmurHash3's 64-bit round and finaliser). Words are
@@ -322,6 +336,9 @@ tailer_seek(struct tailer *t, uint64_t offset)
 	if ((size_t)n < want)
 		return -ERANGE;
 	lines_reset(t->lines);
+	t->vouched = false;
+	t->r_vouched = false;
+	t->idle = false;
 	t->offset = offset;
 	memcpy(t->win, b, want);
 	t->win_len = want;
@@ -385,9 +402,27 @@ feed(struct tailer *t, const char *p, size_t n, lines_block_fn *block,
 	}
 }
 
-int64_t
-tailer_read(struct tailer *t, char *buf, size_t cap, uint64_t max_bytes,
-    lines_block_fn *block, void *arg)
+static bool
+same_time(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+/* True if ts is older than wall_ms by TAILER_RACY_MS or more. */
+static bool
+is_settled(const struct timespec *ts, uint64_t wall_ms)
+{
+	int64_t ms = (int64_t)ts->tv_sec * 1000 + ts->tv_nsec / 1000000;
+
+	return wall_ms > TAILER_RACY_MS &&
+	    ms <= (int64_t)(wall_ms - TAILER_RACY_MS);
+}
+
+/* tailer_read's work; *eof: it found the bytes before the offset right
+ * and nothing after them. */
+static int64_t
+read_on(struct tailer *t, char *buf, size_t cap, uint64_t max_bytes,
+    lines_block_fn *block, void *arg, bool *eof)
 {
 	uint64_t total = 0;
 	size_t want, back;
@@ -395,8 +430,7 @@ tailer_read(struct tailer *t, char *buf, size_t cap, uint64_t max_bytes,
 	ssize_t n;
 	int r;
 
-	if (t->fd == -1)
-		return -EBADF;
+	*eof = false;
 	/* SPEC §6: growth is only read after the bytes before the offset
 	 * are seen to be those read there, else a file truncated and
 	 * regrown past the offset between two looks would be read from the
@@ -436,8 +470,10 @@ tailer_read(struct tailer *t, char *buf, size_t cap, uint64_t max_bytes,
 			n -= (ssize_t)back;
 			back = 0;
 		}
-		if (n == 0)
+		if (n == 0) {
+			*eof = total == 0;
 			break;
+		}
 		feed(t, p, (size_t)n, block, arg);
 		total += (uint64_t)n;
 		/* a regular file: a short read means end of file */
@@ -450,6 +486,55 @@ tailer_read(struct tailer *t, char *buf, size_t cap, uint64_t max_bytes,
 	    (r = take_fingerprint(t)) < 0 && total == 0)
 		return r;
 	return (int64_t)total;
+}
+
+int64_t
+tailer_read(struct tailer *t, char *buf, size_t cap, uint64_t max_bytes,
+    lines_block_fn *block, void *arg)
+{
+	return tailer_read_at(t, buf, cap, max_bytes, block, arg, 0);
+}
+
+/* An idle file costs an fstat per read instead of a pread. The skip is
+ * sound for the reason given at is_vouched: if the fstat before a read
+ * that found win[] right and nothing more showed timestamps already
+ * TAILER_RACY_MS old, a later fstat with the same size and timestamps
+ * means nothing was written since that fstat, so the bytes are still
+ * those the read compared. A same-size rewrite within a timestamp tick of
+ * the last write is still caught: the look that follows it does not
+ * vouch (its timestamps are too fresh), so the next read preads and
+ * compares. */
+int64_t
+tailer_read_at(struct tailer *t, char *buf, size_t cap, uint64_t max_bytes,
+    lines_block_fn *block, void *arg, uint64_t wall_ms)
+{
+	struct stat st;
+	bool looked = false, eof;
+	int64_t n;
+
+	if (t->fd == -1)
+		return -EBADF;
+	if (wall_ms != 0 && t->idle && fstat(t->fd, &st) == 0) {
+		looked = true;
+		if ((uint64_t)st.st_size == t->offset && t->r_vouched &&
+		    t->r_offset == t->offset &&
+		    same_time(&st.st_mtim, &t->r_mtim) &&
+		    same_time(&st.st_ctim, &t->r_ctim)) {
+			t->size = t->offset;
+			return 0;
+		}
+	}
+	n = read_on(t, buf, cap, max_bytes, block, arg, &eof);
+	t->idle = n == 0;
+	t->r_vouched = looked && eof && (uint64_t)st.st_size == t->offset &&
+	    is_settled(&st.st_mtim, wall_ms) &&
+	    is_settled(&st.st_ctim, wall_ms);
+	if (t->r_vouched) {
+		t->r_offset = t->offset;
+		t->r_mtim = st.st_mtim;
+		t->r_ctim = st.st_ctim;
+	}
+	return n;
 }
 
 void
@@ -469,12 +554,52 @@ tailer_long_lines(const struct tailer *t)
 unsigned
 tailer_check(struct tailer *t, bool verify_tail)
 {
-	struct stat st;
+	return tailer_check_at(t, verify_tail ? TAILER_VERIFY_TAIL : 0, 0,
+	    NULL);
+}
+
+/* Can st (an fstat now) vouch that the bytes before committed are still
+ * those the last tail check read? Every write or truncation sets mtime
+ * and ctime to the time it happens (ctime cannot be set back from user
+ * space), so if both equal what they were at that check, and that check
+ * came TAILER_RACY_MS or more after them, nothing was written since: a
+ * write after the check would carry a later time than a timestamp that
+ * was already old then, however coarse the ticks. A check that came
+ * sooner (the file written within a tick or two of it) vouches for
+ * nothing: a same-size rewrite in the same tick would keep both stamps
+ * (git's racily clean entries). A clock skewed by more than the margin
+ * (an NFS server) errs the safe way when it runs ahead of ours; one
+ * behind ours could let a same-size rewrite within one coarse tick of the
+ * last write go unseen here, but tailer_read still compares the bytes
+ * before the offset on its first pread of every read (twice a second)
+ * and reports -ERANGE before it reads any growth. */
+static bool
+is_vouched(const struct tailer *t, const struct stat *st, uint64_t committed)
+{
+	return t->vouched && (uint64_t)st->st_size == t->v_size &&
+	    committed == t->v_committed && t->tail_hash == t->v_tail_hash &&
+	    same_time(&st->st_mtim, &t->v_mtim) &&
+	    same_time(&st->st_ctim, &t->v_ctim);
+}
+
+unsigned
+tailer_check_at(struct tailer *t, unsigned flags, uint64_t wall_ms,
+    const struct stat *seen)
+{
+	struct stat st, pst;
 	unsigned ev = 0;
 	uint64_t committed, h = 0;
 	int r;
 
-	if (t->fd == -1 || fstat(t->fd, &st) == -1)
+	if (seen != NULL && ((uint64_t)seen->st_dev != t->dev ||
+	    (uint64_t)seen->st_ino != t->ino))
+		seen = NULL;	/* not this file: look for ourselves */
+	if (t->fd == -1)
+		return TAILER_ERROR;
+	/* the path names this inode: its stat is the descriptor's */
+	if (seen != NULL)
+		st = *seen;
+	else if (fstat(t->fd, &st) == -1)
 		return TAILER_ERROR;
 	t->size = (uint64_t)st.st_size;
 	if (st.st_nlink == 0)
@@ -483,23 +608,39 @@ tailer_check(struct tailer *t, bool verify_tail)
 		ev |= TAILER_TRUNCATED;
 	else if (t->size > t->offset)
 		ev |= TAILER_GREW;
-	if (stat(t->path, &st) == -1) {
+	if (seen != NULL) {
+		/* the caller's stat of the path just said so */
+	} else if (stat(t->path, &pst) == -1) {
 		/* EACCES and the like say nothing about rotation */
 		if (errno == ENOENT || errno == ENOTDIR)
 			ev |= TAILER_MOVED;
-	} else if ((uint64_t)st.st_dev != t->dev ||
-	    (uint64_t)st.st_ino != t->ino) {
+	} else if ((uint64_t)pst.st_dev != t->dev ||
+	    (uint64_t)pst.st_ino != t->ino) {
 		ev |= TAILER_MOVED;
 	}
-	if (verify_tail && !(ev & TAILER_TRUNCATED)) {
-		/* SPEC §6: truncated and regrown between two looks */
-		committed = tailer_committed(t);
-		r = hash_before(t->fd, committed, &h);
-		if (r == -ERANGE || (r == 0 && h != t->tail_hash))
-			ev |= TAILER_TRUNCATED;
-		else if (r < 0)
-			ev |= TAILER_ERROR;
+	if (!(flags & TAILER_VERIFY_TAIL))
+		return ev;
+	if (ev & TAILER_TRUNCATED) {
+		t->vouched = false;
+		return ev;
 	}
+	/* SPEC §6: truncated and regrown between two looks */
+	committed = tailer_committed(t);
+	if (wall_ms != 0 && is_vouched(t, &st, committed))
+		return ev;	/* untouched since the bytes were read */
+	r = hash_before(t->fd, committed, &h);
+	if (r == -ERANGE || (r == 0 && h != t->tail_hash))
+		ev |= TAILER_TRUNCATED;
+	else if (r < 0)
+		ev |= TAILER_ERROR;
+	t->vouched = r == 0 && h == t->tail_hash &&
+	    is_settled(&st.st_mtim, wall_ms) &&
+	    is_settled(&st.st_ctim, wall_ms);
+	t->v_size = (uint64_t)st.st_size;
+	t->v_committed = committed;
+	t->v_tail_hash = t->tail_hash;
+	t->v_mtim = st.st_mtim;
+	t->v_ctim = st.st_ctim;
 	return ev;
 }
 
@@ -528,6 +669,9 @@ tailer_suspend(struct tailer *t)
 		return;
 	close(t->fd);
 	t->fd = -1;
+	t->vouched = false;
+	t->r_vouched = false;
+	t->idle = false;
 }
 
 int

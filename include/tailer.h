@@ -92,6 +92,42 @@ uint64_t	 tailer_long_lines(const struct tailer *t);
  * the bytes before the offset (a pread; done by the safety-net rescan,
  * not every flush). Returns TAILER_* bits. Updates the size. */
 unsigned	 tailer_check(struct tailer *t, bool verify_tail);
+
+/* tailer_check_at's flags. */
+enum tailer_check_flag {
+	TAILER_VERIFY_TAIL = 1 << 0,	/* as verify_tail */
+};
+/* Margin of the skips below: a file's timestamps must be older than the
+ * look that read its bytes by this much (timestamps are as coarse as a
+ * jiffy on ext4, 1 s on ext3 and some NFS servers, 2 s on FAT). */
+#define TAILER_RACY_MS	3000
+
+/* tailer_check for the safety net. wall_ms is the wall clock now (ms
+ * since the epoch, the clock of file timestamps; an older reading is
+ * safe), 0 when unknown (then nothing is skipped). seen, if not NULL, is
+ * the caller's stat of the tailer's path a moment ago, which found this
+ * file (same dev and inode) there: it stands for the fstat and the
+ * stat(path) (no TAILER_MOVED, no syscall). With TAILER_VERIFY_TAIL,
+ * the pread of the bytes before the committed offset is skipped when
+ * size, mtime and ctime are those of a look that read them and found
+ * them right, the committed offset has not moved since, and that look
+ * came TAILER_RACY_MS or more after both timestamps: any write since
+ * would have moved them.
+ * tailer_check(t, v) is tailer_check_at(t, v ? TAILER_VERIFY_TAIL : 0,
+ * 0, NULL). */
+unsigned	 tailer_check_at(struct tailer *t, unsigned flags,
+		    uint64_t wall_ms, const struct stat *seen);
+/* tailer_read with the wall clock (as for tailer_check_at; 0: unknown,
+ * nothing is skipped).
+ * When the last read found nothing new, an fstat comes first: the same
+ * size as the offset, and the same mtime and ctime as at a read that
+ * found the bytes before the offset right TAILER_RACY_MS or more after
+ * both, means nothing to read and nothing rewritten: 0 without a pread
+ * (an fstat costs a quarter of a pread of a cached page). tailer_read(...)
+ * is tailer_read_at(..., 0). */
+int64_t		 tailer_read_at(struct tailer *t, char *buf, size_t cap,
+		    uint64_t max_bytes, lines_block_fn *block, void *arg,
+		    uint64_t wall_ms);
 /* Describes the committed position as an offset record (a pread of the
  * tail bytes). seen_s is the caller's. Returns 0 or a negative errno. */
 int		 tailer_record(struct tailer *t, uint64_t seen_s,

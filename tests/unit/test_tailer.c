@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base.h"
@@ -492,6 +493,149 @@ test_suspend(void)
 	free(q);
 }
 
+/* read(2)/pread(2) calls made so far by this process (/proc/self/io
+ * syscr), or -1 if the kernel does not count them. Each call of this
+ * makes one read of its own. */
+static long long
+read_calls(void)
+{
+	char b[512], *p;
+	ssize_t n;
+	int fd = open("/proc/self/io", O_RDONLY | O_CLOEXEC);
+
+	if (fd == -1)
+		return -1;
+	n = read(fd, b, sizeof(b) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	b[n] = '\0';
+	p = strstr(b, "syscr:");
+	return p == NULL ? -1 : strtoll(p + 6, NULL, 10);
+}
+
+/* The preads op made: the calls between two read_calls(), less the
+ * one read_calls() makes itself. */
+#define PREADS(op, out) do { \
+	long long r0_ = read_calls(); \
+	op; \
+	(out) = read_calls() - r0_ - 1; \
+	if (r0_ < 0) \
+		(out) = -1; \
+} while (0)
+
+static uint64_t
+wall_now_ms(void)
+{
+	struct timespec ts;
+
+	CHECK(clock_gettime(CLOCK_REALTIME, &ts) == 0);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* An idle file is looked at with fstat alone once its timestamps are
+ * older than the last look by TAILER_RACY_MS; any write after that look
+ * moves them, so a rewrite of the same size is still seen. A wall clock
+ * TAILER_RACY_MS ahead stands in for waiting. */
+static void
+test_settled(void)
+{
+	char *p = tpath("settled.log"), *p1 = tpath("settled.log.1"),
+	    buf[4096];
+	uint64_t later = wall_now_ms() + TAILER_RACY_MS + 1000;
+	struct buf got = { 0 };
+	struct stat st;
+	struct tailer *t;
+	long long n;
+	int64_t r;
+
+	put_str(p, "aaaa\nbbbb\n");
+	t = open_ok(p);
+	CHECK_INT_EQ(tailer_read_at(t, buf, sizeof(buf), UINT64_MAX,
+	    collect_cb, &got, later), 10);
+	/* the first empty read preads; the next one fstats first and
+	 * preads (nothing vouched yet); then fstat alone */
+	CHECK_INT_EQ(tailer_read_at(t, buf, sizeof(buf), UINT64_MAX,
+	    collect_cb, &got, later), 0);
+	CHECK_INT_EQ(tailer_read_at(t, buf, sizeof(buf), UINT64_MAX,
+	    collect_cb, &got, later), 0);
+	PREADS(r = tailer_read_at(t, buf, sizeof(buf), UINT64_MAX,
+	    collect_cb, &got, later), n);
+	CHECK_INT_EQ(r, 0);
+	if (n >= 0)
+		CHECK_INT_EQ(n, 0);
+	/* the clock unknown or the timestamps fresh: a pread each time */
+	PREADS(r = tailer_read(t, buf, sizeof(buf), UINT64_MAX, collect_cb,
+	    &got), n);
+	CHECK_INT_EQ(r, 0);
+	if (n >= 0)
+		CHECK_INT_EQ(n, 1);
+	/* growth is read, and the next empty reads pread again */
+	append_str(p, "cc\n");
+	CHECK_INT_EQ(tailer_read_at(t, buf, sizeof(buf), UINT64_MAX,
+	    collect_cb, &got, later), 3);
+	CHECK_MEM_EQ(got.p, got.len, "aaaa\nbbbb\ncc\n", 13);
+	CHECK_INT_EQ(tailer_read_at(t, buf, sizeof(buf), UINT64_MAX,
+	    collect_cb, &got, wall_now_ms()), 0);
+	PREADS(r = tailer_read_at(t, buf, sizeof(buf), UINT64_MAX,
+	    collect_cb, &got, wall_now_ms()), n);
+	CHECK_INT_EQ(r, 0);
+	if (n >= 0)
+		CHECK_INT_EQ(n, 1);	/* just written: not settled */
+	CHECK_INT_EQ(tailer_read_at(t, buf, sizeof(buf), UINT64_MAX,
+	    collect_cb, &got, later), 0);
+	PREADS(r = tailer_read_at(t, buf, sizeof(buf), UINT64_MAX,
+	    collect_cb, &got, later), n);
+	if (n >= 0)
+		CHECK_INT_EQ(n, 0);
+
+	/* the tail check: the first reads, vouches, the next only fstats */
+	CHECK_UINT_EQ(tailer_check_at(t, TAILER_VERIFY_TAIL, later, NULL), 0);
+	PREADS(r = tailer_check_at(t, TAILER_VERIFY_TAIL, later, NULL), n);
+	CHECK_INT_EQ(r, 0);
+	if (n >= 0)
+		CHECK_INT_EQ(n, 0);
+	PREADS(r = tailer_check(t, true), n);
+	CHECK_INT_EQ(r, 0);
+	if (n >= 0)
+		CHECK_INT_EQ(n, 1);
+
+	/* rewritten in place to the same size: both looks see it */
+	put_str(p, "AAAA\nBBBB\nCC\n");
+	CHECK_UINT_EQ(tailer_check_at(t, TAILER_VERIFY_TAIL, later, NULL),
+	    TAILER_TRUNCATED);
+	CHECK_INT_EQ(tailer_read_at(t, buf, sizeof(buf), UINT64_MAX,
+	    collect_cb, &got, later), -ERANGE);
+	CHECK_INT_EQ(tailer_seek(t, 0), 0);
+	buf_reset(&got);
+	CHECK_INT_EQ(tailer_read_at(t, buf, sizeof(buf), UINT64_MAX,
+	    collect_cb, &got, later), 13);
+	CHECK_MEM_EQ(got.p, got.len, "AAAA\nBBBB\nCC\n", 13);
+
+	/* seen: the caller's stat of the path stands for fstat and stat */
+	CHECK(stat(p, &st) == 0);
+	PREADS(r = tailer_check_at(t, 0, later, &st), n);
+	CHECK_INT_EQ(r, 0);
+	CHECK(rename(p, p1) == 0);
+	CHECK_UINT_EQ(tailer_check_at(t, 0, later, &st), 0);	/* trusted */
+	CHECK_UINT_EQ(tailer_check_at(t, 0, later, NULL), TAILER_MOVED);
+	put_str(p, "other\n");
+	CHECK(stat(p, &st) == 0);	/* another inode: ignored */
+	CHECK_UINT_EQ(tailer_check_at(t, 0, later, &st), TAILER_MOVED);
+	CHECK(stat(p1, &st) == 0);
+	st.st_size = 5;			/* as if the path showed it shorter */
+	CHECK_UINT_EQ(tailer_check_at(t, TAILER_VERIFY_TAIL, later, &st),
+	    TAILER_TRUNCATED);
+	st.st_size = 20;
+	CHECK_UINT_EQ(tailer_check_at(t, 0, later, &st), TAILER_GREW);
+	CHECK_UINT_EQ(tailer_size(t), 20);
+
+	tailer_destroy(t);
+	buf_free(&got);
+	free(p);
+	free(p1);
+}
+
 int
 main(void)
 {
@@ -508,6 +652,7 @@ main(void)
 	test_symlink();
 	test_bad_input();
 	test_suspend();
+	test_settled();
 	CHECK_INT_EQ(count_fds(), fds);
 	rm = xasprintf("rm -rf '%s'", dir);
 	CHECK(system(rm) == 0);
