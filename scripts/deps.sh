@@ -4,7 +4,7 @@
 set -euo pipefail
 
 pkgs=(gcc make cmake pkg-config libuv1-dev libpcre2-dev libhiredis-dev
-      libyaml-dev libsystemd-dev redis-server redis-tools python3 procps valgrind)
+      libyaml-dev libsystemd-dev redis-server redis-tools python3 procps valgrind cppcheck)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
