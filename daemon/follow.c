@@ -55,6 +55,10 @@ struct followed {
 	bool		 placed;	/* position known (offsets loaded) */
 	bool		 initial;	/* found by the first scan */
 	uint64_t	 quiet_since;	/* ms: at EOF with no growth since */
+	/* FILE_CLOSED: the fingerprint when closed (SPEC §6 identity: an
+	 * inode reused by a new file is not the old one) */
+	uint32_t	 closed_fp_len;	/* bytes; 0: it was empty */
+	uint64_t	 closed_fp_hash;
 	/* The last truncation, for a copy found only after it: */
 	uint64_t	 trunc_ms;	/* when (0: none) */
 	uint64_t	 trunc_was;	/* bytes counted before it */
@@ -454,8 +458,13 @@ place(struct follow *fl, struct followed *f)
 	f->placed = true;
 	if (s != NULL) {
 		agg_offset_stored(fl->agg, f->field, s->value);
+		/* A record of an empty file (fp_len 0, offset 0) proves only
+		 * the inode: a later file on it may be a copy (SPEC §6
+		 * identity), so copy_origin decides; for a file of the first
+		 * scan it is position 0 all the same. */
 		if (s->valid && keys_offset_parse(s->field, s->value,
-		    &rec) == 0 && tailer_verify(f->t, &rec)) {
+		    &rec) == 0 && (rec.fp_len > 0 || f->initial) &&
+		    tailer_verify(f->t, &rec)) {
 			tailer_seek(f->t, rec.offset);
 			f->committed = rec.offset;
 			log_debug("%s: resuming at %" PRIu64, f->path,
@@ -514,18 +523,20 @@ open_ok(struct follow *fl, const char *path)
 		}
 }
 
-/* A closed (drained) file shows up again. Grown: a slow writer went on,
- * read on from the stored offset. Shorter: not what we read any more (a
- * new file on the reused inode, or truncated since): a new file, read
- * from its first byte (SPEC §6 identity). The same size: taken as
- * untouched (a new file of exactly that size on the same inode is not
- * told apart until it grows). */
+/* A closed (drained) file shows up again. Grown, with the fingerprint it
+ * had when closed: a slow writer went on, read on from the stored offset.
+ * Shorter, or another fingerprint (or it was empty): not what we read (a
+ * new file on the reused inode, a copytruncate copy among them, or
+ * truncated since): a new file of this input, placed as one (SPEC §6
+ * identity; the stale record is replaced as for any reused inode). The
+ * same size: taken as untouched (a new file of exactly that size on the
+ * same inode is not told apart until it grows). */
 static void
-reopen_closed(struct follow *fl, struct followed *f, const char *path,
-    const struct stat *st)
+reopen_closed(struct follow *fl, struct followed *f, size_t input,
+    const char *path, const struct stat *st)
 {
 	struct ew_err err = { 0 };
-	size_t max_line = fl->setup->cfg->inputs[f->input].max_line;
+	size_t max_line = fl->setup->cfg->inputs[input].max_line;
 	bool shrunk = (uint64_t)st->st_size < f->committed;
 
 	if ((uint64_t)st->st_size == f->committed)
@@ -537,6 +548,15 @@ reopen_closed(struct follow *fl, struct followed *f, const char *path,
 		f->t = NULL;
 		return;
 	}
+	if (!shrunk && !tailer_fp_matches(f->t, f->closed_fp_len,
+	    f->closed_fp_hash)) {
+		shrunk = true;	/* another file: nothing of it was read */
+		f->input = input;
+		f->committed = 0;
+		f->trunc_ms = 0;
+		free(f->copy_of);
+		f->copy_of = NULL;
+	}
 	free(f->path);
 	f->path = xstrdup(path);
 	f->quiet_since = 0;
@@ -544,13 +564,13 @@ reopen_closed(struct follow *fl, struct followed *f, const char *path,
 	/* never start_at end: whatever it holds now came after our start */
 	f->initial = false;
 	f->state = FILE_ACTIVE;
-	if (fl->offsets_loaded && place(fl, f) && !shrunk)
+	if (fl->offsets_loaded && place(fl, f) && !shrunk) {
 		f->state = FILE_DRAINING;
-	if (f->state == FILE_DRAINING)
 		log_info("%s: grew after it was closed, reading on", path);
-	else if (f->state == FILE_ACTIVE)
+	} else if (f->state == FILE_ACTIVE) {
 		log_info("%s: a new file on a closed file's inode, or "
 		    "truncated since", path);
+	}
 }
 
 static void
@@ -576,7 +596,7 @@ file_cb(void *arg, size_t input, const char *path, const struct stat *st)
 			return;		/* seen under another name */
 		f->scan_gen = fl->scan_gen;
 		if (f->state == FILE_CLOSED) {
-			reopen_closed(fl, f, path, st);
+			reopen_closed(fl, f, input, path, st);
 			return;
 		}
 		if (f->t != NULL && strcmp(tailer_path(f->t), path) == 0) {
@@ -832,6 +852,8 @@ follow_read(struct follow *fl, uint64_t now_ms, bool unlimited)
 			note_offset(fl, f);
 			release_copies(fl, f, f->committed);
 			fl->st.long_lines += tailer_long_lines(f->t);
+			f->closed_fp_len = tailer_fp_len(f->t);
+			f->closed_fp_hash = tailer_fp_hash(f->t);
 			tailer_destroy(f->t);
 			f->t = NULL;
 			f->state = FILE_CLOSED;

@@ -43,6 +43,7 @@ struct tailer {
 	bool		 vouched;
 	uint64_t	 v_size;	/* bytes, st_size then */
 	uint64_t	 v_committed;
+	uint64_t	 v_offset;	/* bytes, held line included */
 	uint64_t	 v_tail_hash;
 	struct timespec	 v_mtim, v_ctim;
 	/* The same for reads: the last read found win[] right at the end
@@ -402,6 +403,23 @@ feed(struct tailer *t, const char *p, size_t n, lines_block_fn *block,
 	}
 }
 
+/* Are the win_len bytes before the read offset still those read there?
+ * 0 if so; -ERANGE if not (or the file ends before the offset); another
+ * negative errno if the pread failed. */
+static int
+win_check(struct tailer *t)
+{
+	char w[TAILER_TAIL_LEN];
+	ssize_t n;
+
+	n = pread_full(t->fd, w, t->win_len, t->offset - t->win_len);
+	if (n < 0)
+		return (int)n;
+	if ((size_t)n < t->win_len || memcmp(w, t->win, t->win_len) != 0)
+		return -ERANGE;
+	return 0;
+}
+
 static bool
 same_time(const struct timespec *a, const struct timespec *b)
 {
@@ -440,13 +458,8 @@ read_on(struct tailer *t, char *buf, size_t cap, uint64_t max_bytes,
 	if (back > 0 && cap <= back) {
 		/* a buffer too small to take them along: a pread of their
 		 * own (unit tests read through a few bytes) */
-		char w[TAILER_TAIL_LEN];
-
-		n = pread_full(t->fd, w, back, t->offset - back);
-		if (n < 0)
-			return n;
-		if ((size_t)n < back || memcmp(w, t->win, back) != 0)
-			return -ERANGE;
+		if ((r = win_check(t)) < 0)
+			return r;
 		back = 0;
 	}
 	while (total < max_bytes) {
@@ -577,7 +590,8 @@ static bool
 is_vouched(const struct tailer *t, const struct stat *st, uint64_t committed)
 {
 	return t->vouched && (uint64_t)st->st_size == t->v_size &&
-	    committed == t->v_committed && t->tail_hash == t->v_tail_hash &&
+	    committed == t->v_committed && t->offset == t->v_offset &&
+	    t->tail_hash == t->v_tail_hash &&
 	    same_time(&st->st_mtim, &t->v_mtim) &&
 	    same_time(&st->st_ctim, &t->v_ctim);
 }
@@ -629,6 +643,12 @@ tailer_check_at(struct tailer *t, unsigned flags, uint64_t wall_ms,
 	if (wall_ms != 0 && is_vouched(t, &st, committed))
 		return ev;	/* untouched since the bytes were read */
 	r = hash_before(t->fd, committed, &h);
+	/* SPEC §6 "bytes just before the offset": the read offset, past a
+	 * held partial line too. A file whose only new bytes are held
+	 * (committed 0) and that is copytruncated and regrown past them
+	 * hashes right before committed; win[] tells it. */
+	if (r == 0 && h == t->tail_hash && t->offset > committed)
+		r = win_check(t);
 	if (r == -ERANGE || (r == 0 && h != t->tail_hash))
 		ev |= TAILER_TRUNCATED;
 	else if (r < 0)
@@ -638,6 +658,7 @@ tailer_check_at(struct tailer *t, unsigned flags, uint64_t wall_ms,
 	    is_settled(&st.st_ctim, wall_ms);
 	t->v_size = (uint64_t)st.st_size;
 	t->v_committed = committed;
+	t->v_offset = t->offset;
 	t->v_tail_hash = t->tail_hash;
 	t->v_mtim = st.st_mtim;
 	t->v_ctim = st.st_ctim;

@@ -107,12 +107,13 @@ enum tailer_check_flag {
  * safe), 0 when unknown (then nothing is skipped). seen, if not NULL, is
  * the caller's stat of the tailer's path a moment ago, which found this
  * file (same dev and inode) there: it stands for the fstat and the
- * stat(path) (no TAILER_MOVED, no syscall). With TAILER_VERIFY_TAIL,
- * the pread of the bytes before the committed offset is skipped when
- * size, mtime and ctime are those of a look that read them and found
- * them right, the committed offset has not moved since, and that look
- * came TAILER_RACY_MS or more after both timestamps: any write since
- * would have moved them.
+ * stat(path) (no TAILER_MOVED, no syscall). TAILER_VERIFY_TAIL checks
+ * the bytes before the committed offset and, past a held partial line,
+ * those before the read offset (SPEC §6); the preads are skipped when
+ * size, mtime and ctime are those of a look that read them and found them
+ * right, neither offset has moved since, and that look came
+ * TAILER_RACY_MS or more after both timestamps: any write since would
+ * have moved them.
  * tailer_check(t, v) is tailer_check_at(t, v ? TAILER_VERIFY_TAIL : 0,
  * 0, NULL). */
 unsigned	 tailer_check_at(struct tailer *t, unsigned flags,

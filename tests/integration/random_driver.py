@@ -28,6 +28,12 @@ rules, each from SPEC §6/§8's own conditions:
     and the file has existed, for AGE_S): a file it never saw cannot be
     read to its end, its copy cannot be recognised, and a renamed file it
     never saw being rotated is just another active file to it;
+  - copytruncate of a file with a partial line only once the daemon has
+    been up, and the partial line written, for AGE_S: a copy is known by
+    the fingerprint of bytes read through the original (SPEC §6), so a
+    copy of a file in which the daemon has read nothing (truncated just
+    before, then half a line) is a new file to it, and its partial line
+    waits for a newline that never comes;
   - no kill between such a step and the next sync: the deleted file, the
     copy's head and the rotated partial line live only in that daemon's
     memory until the sync shows them acknowledged (SPEC §8: "as long as
@@ -201,6 +207,7 @@ class Model:
         head, rest = self.line(cls)
         self.append(name, head)
         self.files[name]["partial"] = (cls, rest)
+        self.files[name]["pborn"] = time.monotonic()
         return "partial %s" % name
 
     def rotated_name(self, name):
@@ -222,10 +229,15 @@ class Model:
         self.end_partial(to)
         return "rename %s %s" % (name, to)
 
+    def partial_seen(self, name):
+        f = self.files[name]
+        return (f["partial"] is None or time.monotonic() -
+                max(f["pborn"], self.env.daemon_since) >= AGE_S)
+
     def step_copytrunc(self):
         have = [b for b in BASES if b in self.files and
                 os.path.getsize(self.path(b)) > 0 and
-                self.seen_by_daemon(b)]
+                self.seen_by_daemon(b) and self.partial_seen(b)]
         if not have or self.env.daemon is None:
             return None
         name = self.rng.choice(have)

@@ -636,6 +636,57 @@ test_settled(void)
 	free(p1);
 }
 
+/* SPEC §6: a file whose only bytes past the committed offset are a held
+ * partial line, copytruncated and regrown past the read offset before the
+ * next look: the bytes before committed (none) still hash right, so the
+ * held bytes before the read offset must be checked too. */
+static void
+test_held_truncated(void)
+{
+	const char *head = "ts=1764010000000000000 level=error code=500 ";
+	char *p = tpath("held.log"), *c = tpath("held.log.1"), buf[4096];
+	struct buf got = { 0 };
+	struct tailer *t, *copy;
+	uint32_t fp_len;
+	uint64_t fp_hash;
+
+	CHECK_UINT_EQ(strlen(head), 44);
+	put_str(p, "");
+	t = open_ok(p);
+	append_str(p, head);
+	CHECK_INT_EQ(tailer_read(t, buf, sizeof(buf), UINT64_MAX, collect_cb,
+	    &got), 44);
+	CHECK_UINT_EQ(got.len, 0);		/* held: no newline yet */
+	CHECK_UINT_EQ(tailer_offset(t), 44);
+	CHECK_UINT_EQ(tailer_committed(t), 0);
+	CHECK_UINT_EQ(tailer_check(t, true), 0);
+	CHECK_UINT_EQ(tailer_check_at(t, TAILER_VERIFY_TAIL, wall_now_ms(),
+	    NULL), 0);
+	fp_len = tailer_fp_len(t);
+	fp_hash = tailer_fp_hash(t);
+	CHECK_UINT_EQ(fp_len, 44);
+	/* copytruncate, then the writer goes on past 44 bytes */
+	put_str(c, head);
+	put_str(p, "ts=1764010000000000001 level=error code=461 name=P n=1\n");
+	CHECK_UINT_EQ(tailer_check(t, false), TAILER_GREW);
+	CHECK_UINT_EQ(tailer_check(t, true), TAILER_GREW | TAILER_TRUNCATED);
+	CHECK_UINT_EQ(tailer_check_at(t, TAILER_VERIFY_TAIL, wall_now_ms(),
+	    NULL), TAILER_GREW | TAILER_TRUNCATED);
+	/* the copy is known by the fingerprint the held bytes gave */
+	copy = open_ok(c);
+	CHECK(tailer_fp_matches(copy, fp_len, fp_hash));
+	tailer_destroy(copy);
+	/* and a read reads nothing glued onto the held bytes */
+	CHECK_INT_EQ(tailer_read(t, buf, sizeof(buf), UINT64_MAX, collect_cb,
+	    &got), -ERANGE);
+	CHECK_UINT_EQ(got.len, 0);
+	tailer_destroy(t);
+
+	buf_free(&got);
+	free(p);
+	free(c);
+}
+
 int
 main(void)
 {
@@ -653,6 +704,7 @@ main(void)
 	test_bad_input();
 	test_suspend();
 	test_settled();
+	test_held_truncated();
 	CHECK_INT_EQ(count_fds(), fds);
 	rm = xasprintf("rm -rf '%s'", dir);
 	CHECK(system(rm) == 0);
