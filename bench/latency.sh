@@ -32,50 +32,13 @@ case $flush in
 *s) flush_ms=$((${flush%s} * 1000)) ;;
 *) echo "latency.sh: FLUSH is like 500ms or 1s" >&2; exit 64 ;;
 esac
-if [ ! -d "$build" ] && [ -d "$root/$build" ]; then
-	build=$root/$build
-fi
-build=$(cd "$build" 2>/dev/null && pwd || echo "$build")
-ewd=$build/errwatchd
-if [ ! -x "$ewd" ]; then
-	echo "latency.sh: $ewd not built" >&2
-	exit 1
-fi
+name=latency.sh
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 
-tmp=$(mktemp -d /tmp/ew-latency.XXXXXX)
-FPID=""
-RPID_FILE=$tmp/redis.pid
-# shellcheck disable=SC2317  # called by the trap
-cleanup() {
-	if [ -n "$FPID" ]; then kill -9 "$FPID" 2>/dev/null || true; fi
-	if [ -f "$RPID_FILE" ]; then
-		kill -9 "$(cat "$RPID_FILE")" 2>/dev/null || true
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-note() { printf '%s\n' "$*" >&2; }
-
-wait_for() {		# TRIES INTERVAL CMD...: bounded poll
-	local tries=$1 interval=$2 i
-	shift 2
-	for ((i = 0; i < tries; i++)); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep "$interval"
-	done
-	return 1
-}
-
-SOCK=$tmp/redis.sock
 mkdir -p "$tmp/logs"
 : >"$tmp/logs/app.log"
-redis-server --port 0 --unixsocket "$SOCK" --unixsocketperm 700 \
-    --save '' --appendonly no --dir "$tmp" --daemonize yes \
-    --pidfile "$RPID_FILE" --logfile "$tmp/redis.log" >/dev/null
-wait_for 100 0.05 redis-cli -s "$SOCK" ping ||
-	{ note "latency.sh: redis-server did not start"; exit 1; }
+start_redis
 pattern=$(sed -n "s/^ *- '\\(.*\\)' *\$/\\1/p" "$here/logfmt.yaml" | head -n 1)
 cat >"$tmp/errwatch.yaml" <<YAML
 host: bench

@@ -25,41 +25,9 @@ counts_list=${FILES:-1000 10000}
 lines_each=${LINES:-3}
 settle=${SETTLE:-5}
 
-if [ ! -d "$build" ] && [ -d "$root/$build" ]; then
-	build=$root/$build
-fi
-build=$(cd "$build" 2>/dev/null && pwd || echo "$build")
-ewd=$build/errwatchd
-if [ ! -x "$ewd" ]; then
-	echo "memory.sh: $ewd not built" >&2
-	exit 1
-fi
-
-tmp=$(mktemp -d /tmp/ew-memory.XXXXXX)
-FPID=""
-RPID_FILE=$tmp/redis.pid
-# shellcheck disable=SC2317  # called by the trap
-cleanup() {
-	if [ -n "$FPID" ]; then kill -9 "$FPID" 2>/dev/null || true; fi
-	if [ -f "$RPID_FILE" ]; then
-		kill -9 "$(cat "$RPID_FILE")" 2>/dev/null || true
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-note() { printf '%s\n' "$*" >&2; }
-
-wait_for() {		# TRIES INTERVAL CMD...: bounded poll
-	local tries=$1 interval=$2 i
-	shift 2
-	for ((i = 0; i < tries; i++)); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep "$interval"
-	done
-	return 1
-}
+name=memory.sh
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 
 if [ -x "$build/ew-write" ]; then
 	writer=$build/ew-write
