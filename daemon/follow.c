@@ -119,6 +119,7 @@ struct follow {
 	struct followed		*cur;		/* being read */
 	uint64_t		 now_ms;
 	bool			 unlimited;
+	bool			 limit_warned;	/* max_open_files exceeded */
 	struct follow_stats	 st;
 };
 
@@ -582,6 +583,30 @@ mark_rotated(struct follow *fl, struct followed *f, const char *how)
 	f->quiet_since = 0;
 }
 
+/* A file closed for max_open_files whose size changed: reopened by its
+ * identity, at the path the scan found it under. */
+static void
+resume_if_changed(struct follow *fl, struct followed *f, const char *path,
+    const struct stat *st)
+{
+	int r;
+
+	if ((uint64_t)st->st_size == tailer_size(f->t))
+		return;
+	if (strcmp(f->path, path) != 0) {
+		free(f->path);
+		f->path = xstrdup(path);
+	}
+	tailer_set_path(f->t, path);
+	if ((r = tailer_resume(f->t)) < 0) {
+		log_warn("%s: cannot reopen (%s), retrying at the next scan",
+		    path, strerror(-r));
+		return;
+	}
+	f->quiet_since = 0;
+	(void)fl;
+}
+
 static void
 file_cb(void *arg, size_t input, const char *path, const struct stat *st)
 {
@@ -597,6 +622,10 @@ file_cb(void *arg, size_t input, const char *path, const struct stat *st)
 		f->scan_gen = fl->scan_gen;
 		if (f->state == FILE_CLOSED) {
 			reopen_closed(fl, f, input, path, st);
+			return;
+		}
+		if (f->t != NULL && tailer_is_suspended(f->t)) {
+			resume_if_changed(fl, f, path, st);
 			return;
 		}
 		if (f->t != NULL && strcmp(tailer_path(f->t), path) == 0) {
@@ -658,9 +687,22 @@ scan_done_cb(void *arg)
 		if (f->state == FILE_CLOSED && f->scan_gen != fl->scan_gen) {
 			agg_offset_forget(fl->agg, f->field);
 			remove_file(fl, i);
-		} else {
-			i++;
+			continue;
 		}
+		if (f->t != NULL && tailer_is_suspended(f->t) &&
+		    f->scan_gen != fl->scan_gen && tailer_resume(f->t) < 0) {
+			/* gone while closed for max_open_files: it was quiet,
+			 * at its end; its held partial line counts now */
+			fl->cur = f;
+			tailer_finish(f->t, block_cb, fl);
+			fl->cur = NULL;
+			f->closed_fp_len = tailer_fp_len(f->t);
+			f->closed_fp_hash = tailer_fp_hash(f->t);
+			tailer_destroy(f->t);
+			f->t = NULL;
+			f->state = FILE_CLOSED;
+		}
+		i++;
 	}
 	for (i = 0; i < fl->nfailed;) {
 		if (fl->failed[i].scan_gen != fl->scan_gen) {
@@ -774,7 +816,7 @@ check_files(struct follow *fl, uint64_t gen)
 		const struct stat *seen = NULL;
 		unsigned ev;
 
-		if (f->t == NULL || !f->placed)
+		if (f->t == NULL || !f->placed || tailer_is_suspended(f->t))
 			continue;
 		if (f->state == FILE_LINKED) {
 			check_linked(fl, f);
@@ -809,6 +851,50 @@ check_files(struct follow *fl, uint64_t gen)
 }
 
 /* Reads every open file's growth; retires drained files. */
+static int
+by_quiet_since(const void *a, const void *b)
+{
+	const struct followed *fa = *(const struct followed *const *)a;
+	const struct followed *fb = *(const struct followed *const *)b;
+
+	return (fa->quiet_since > fb->quiet_since) -
+	    (fa->quiet_since < fb->quiet_since);
+}
+
+/* SPEC §6: beyond max_open_files, the active files that have been quiet
+ * longest give up their descriptors (identity, position and held line
+ * stay); a scan that sees one's size change reopens it. Draining and
+ * linked files keep theirs: they are on their way out. */
+static void
+limit_open(struct follow *fl)
+{
+	size_t max = fl->setup->cfg->max_open_files, open = 0, n = 0, i;
+	struct followed **idle;
+
+	for (i = 0; i < fl->nfiles; i++)
+		if (fl->files[i]->t != NULL &&
+		    !tailer_is_suspended(fl->files[i]->t))
+			open++;
+	if (open <= max)
+		return;
+	idle = xcalloc(fl->nfiles, sizeof(*idle));
+	for (i = 0; i < fl->nfiles; i++) {
+		struct followed *f = fl->files[i];
+
+		if (f->t != NULL && !tailer_is_suspended(f->t) && f->placed &&
+		    f->state == FILE_ACTIVE && f->quiet_since != 0)
+			idle[n++] = f;
+	}
+	qsort(idle, n, sizeof(*idle), by_quiet_since);
+	for (i = 0; i < n && open > max; i++, open--)
+		tailer_suspend(idle[i]->t);
+	if (open > max && !fl->limit_warned)
+		log_warn("max_open_files %zu: %zu files are busy, keeping them "
+		    "open", max, open);
+	fl->limit_warned = open > max;
+	free(idle);
+}
+
 void
 follow_read(struct follow *fl, uint64_t now_ms, bool unlimited)
 {
@@ -823,7 +909,8 @@ follow_read(struct follow *fl, uint64_t now_ms, bool unlimited)
 		const struct config_input *in;
 		int64_t n;
 
-		if (f->t == NULL || f->state == FILE_LINKED)
+		if (f->t == NULL || f->state == FILE_LINKED ||
+		    tailer_is_suspended(f->t))
 			continue;
 		in = &fl->setup->cfg->inputs[f->input];
 		fl->cur = f;
@@ -864,6 +951,7 @@ follow_read(struct follow *fl, uint64_t now_ms, bool unlimited)
 		note_offset(fl, f);
 	}
 	fl->cur = NULL;
+	limit_open(fl);
 }
 
 /* --- stored offsets ---------------------------------------------------- */
@@ -1050,7 +1138,8 @@ follow_open_files(const struct follow *fl)
 	size_t i, n = 0;
 
 	for (i = 0; i < fl->nfiles; i++)
-		if (fl->files[i]->t != NULL)
+		if (fl->files[i]->t != NULL &&
+		    !tailer_is_suspended(fl->files[i]->t))
 			n++;
 	return n;
 }
