@@ -42,14 +42,7 @@ name=follow.sh
 # shellcheck source=bench/lib.sh
 . "$here/lib.sh"
 
-if [ -x "$build/ew-write" ]; then
-	writer=$build/ew-write
-else
-	note "follow.sh: $build/ew-write missing, compiling bench/ew-write.c"
-	cc -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
-	    "$here/ew-write.c" -o "$tmp/ew-write"
-	writer=$tmp/ew-write
-fi
+writer=$(bench_tool ew-write)
 
 have_mtail=0
 if [ "${EW_BENCH_MTAIL:-1}" != 0 ]; then

@@ -2,7 +2,8 @@
 # sourcing, set `name` (the script's name, for messages) and `build` (the
 # build dir argument). Gives: here, root, build (absolute), ewd (the
 # daemon), tmp (a temp dir removed at exit, with the daemon FPID, a perf
-# PERFPID and the redis-server of RPID_FILE killed), note, wait_for, start_redis.
+# PERFPID and the redis-server of RPID_FILE killed), note, wait_for,
+# start_redis, bench_tool.
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
@@ -47,9 +48,23 @@ wait_for() {		# TRIES INTERVAL CMD...: bounded poll
 
 # A private redis-server on a unix socket in $tmp, never the system one.
 start_redis() {
+	rm -f "$SOCK"
 	redis-server --port 0 --unixsocket "$SOCK" --unixsocketperm 700 \
 	    --save '' --appendonly no --dir "$tmp" --daemonize yes \
 	    --pidfile "$RPID_FILE" --logfile "$tmp/redis.log" >/dev/null
 	wait_for 100 0.05 redis-cli -s "$SOCK" ping ||
 		{ note "$name: redis-server did not start"; exit 1; }
+}
+
+# bench_tool NAME: the build's bench/NAME.c program, compiled into $tmp
+# when the build has none.
+bench_tool() {
+	if [ -x "$build/$1" ]; then
+		echo "$build/$1"
+		return
+	fi
+	note "$name: $build/$1 missing, compiling bench/$1.c"
+	cc -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+	    "$here/$1.c" -o "$tmp/$1" -lm >&2
+	echo "$tmp/$1"
 }

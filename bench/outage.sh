@@ -16,40 +16,16 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
 build=${1:-build}
-[ -d "$build" ] || build=$root/$build
-build=$(cd "$build" && pwd)
 rate=${RATE:-50000}
 duration=${DURATION:-60}
 nfiles=${NFILES:-4}
 erate=${ERROR_RATE:-0.3}
 
-tmp=$(mktemp -d /tmp/ew-outage.XXXXXX)
-sock=$tmp/redis.sock
-DPID=""
-cleanup() {
-	[ -n "$DPID" ] && kill -9 "$DPID" 2>/dev/null || true
-	[ -f "$tmp/redis.pid" ] && kill -9 "$(cat "$tmp/redis.pid")" 2>/dev/null || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-wait_for() {
-	local tries=$1 interval=$2 i
-	shift 2
-	for ((i = 0; i < tries; i++)); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep "$interval"
-	done
-	return 1
-}
-start_redis() {
-	rm -f "$sock"
-	redis-server --port 0 --unixsocket "$sock" --unixsocketperm 700 \
-	    --save '' --appendonly no --dir "$tmp" --daemonize yes \
-	    --pidfile "$tmp/redis.pid" --logfile "$tmp/redis.log"
-	wait_for 100 0.05 redis-cli -s "$sock" ping
-}
+name=outage.sh
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 mem() {
-	awk '/^VmRSS|^VmHWM/ { printf "%s %d KiB  ", $1, $2 }' /proc/$DPID/status
+	awk '/^VmRSS|^VmHWM/ { printf "%s %d KiB  ", $1, $2 }' /proc/$FPID/status
 }
 
 mkdir -p "$tmp/logs"
@@ -57,7 +33,7 @@ cat > "$tmp/errwatch.yaml" <<YAML
 host: bench
 table: $root/data/error-codes.tsv
 redis:
-  url: unix://$sock
+  url: unix://$SOCK
 inputs:
   - name: bench
     paths: ["$tmp/logs/*.log"]
@@ -66,11 +42,11 @@ YAML
 "$build/ew-write" -n "$nfiles" -r 0 "$tmp/logs" > /dev/null
 start_redis
 "$build/errwatchd" -c "$tmp/errwatch.yaml" 2> "$tmp/daemon.log" &
-DPID=$!
+FPID=$!
 wait_for 100 0.05 grep -q "stored offsets loaded" "$tmp/daemon.log"
 echo "before the outage: $(mem)"
-redis-cli -s "$sock" shutdown nosave > /dev/null 2>&1 || true
-wait_for 100 0.05 bash -c "! [ -S '$sock' ]"
+redis-cli -s "$SOCK" shutdown nosave > /dev/null 2>&1 || true
+wait_for 100 0.05 bash -c "! [ -S '$SOCK' ]"
 echo "redis stopped; writing $rate lines/s to $nfiles files for $duration s"
 "$build/ew-write" -n "$nfiles" -r "$rate" -d "$duration" -e "$erate" \
     "$tmp/logs" > "$tmp/truth" &
@@ -87,8 +63,8 @@ echo "end of the outage: $(mem)  ($(awk '/^lines/ {print $2}' "$tmp/truth") line
 start_redis
 ok=1
 while read -r _ cls n; do
-	if ! wait_for 300 0.1 bash -c "[ \"\$(redis-cli -s '$sock' HGET errwatch:count:total $cls)\" = $n ]"; then
-		echo "FAIL: $cls = $(redis-cli -s "$sock" HGET errwatch:count:total "$cls"), want $n"
+	if ! wait_for 300 0.1 bash -c "[ \"\$(redis-cli -s '$SOCK' HGET errwatch:count:total $cls)\" = $n ]"; then
+		echo "FAIL: $cls = $(redis-cli -s "$SOCK" HGET errwatch:count:total "$cls"), want $n"
 		ok=0
 	fi
 done < <(grep '^class ' "$tmp/truth")
