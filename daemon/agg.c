@@ -207,8 +207,8 @@ alerts_free(struct batch_alert *al, size_t n)
 	free(al);
 }
 
-static void
-batch_free(struct batch *b)
+void
+agg_batch_destroy(struct batch *b)
 {
 	size_t i;
 
@@ -274,7 +274,7 @@ agg_destroy(struct agg *a)
 		file_free(f);
 	}
 	free(a->hash);
-	batch_free(a->inflight);
+	agg_batch_destroy(a->inflight);
 	free(a);
 }
 
@@ -498,7 +498,7 @@ agg_commit(struct agg *a)
 		if (f->forget && !file_moved(f))
 			file_remove(a, f);
 	}
-	batch_free(b);
+	agg_batch_destroy(b);
 }
 
 /* Bucket closes and alerts survive: they carry no counts. The script
@@ -530,7 +530,7 @@ agg_drop_all(struct agg *a)
 			b->alerts = NULL;
 			b->nalerts = 0;
 		}
-		batch_free(b);
+		agg_batch_destroy(b);
 	}
 	cells_clear(a);
 	tally_reset(a->uncl);

@@ -61,6 +61,10 @@ struct batch {
 	size_t			 nalerts;
 };
 
+/* Frees a batch and everything it owns (agg's own, or one a test built
+ * from heap parts the same way). NULL: no-op. */
+void		 agg_batch_destroy(struct batch *b);
+
 /* cell_s: the cell width in seconds (>= 1). */
 struct agg	*agg_create(size_t nclasses, uint64_t cell_s);
 void		 agg_destroy(struct agg *a);

@@ -286,24 +286,6 @@ batch_close_add(struct batch *b, size_t res, uint64_t start_s)
 	b->ncloses++;
 }
 
-static void
-batch_free(struct batch *b)
-{
-	size_t i;
-
-	for (i = 0; i < b->ncells; i++)
-		tally_destroy(b->cells[i].counts);
-	free(b->cells);
-	tally_destroy(b->uncl);
-	for (i = 0; i < b->noffsets; i++) {
-		free(b->offsets[i].field);
-		free(b->offsets[i].expected);
-		free(b->offsets[i].next);
-	}
-	free(b->offsets);
-	free(b->closes);
-	free(b);
-}
 
 static void
 test_flush_argv(void)
@@ -331,7 +313,7 @@ test_flush_argv(void)
 	    "0");
 	argv_free(&a);
 	buf_free(&j);
-	batch_free(b);
+	agg_batch_destroy(b);
 }
 
 /* --- a real redis-server ------------------------------------------- */
@@ -631,7 +613,7 @@ test_script_cas(void)
 	flush(b, reply, sizeof(reply));
 	CHECK_STR_EQ(reply, "DUP");
 	check_counts(1);
-	batch_free(b);
+	agg_batch_destroy(b);
 
 	/* One stored offset is not what we expect: nothing applied. */
 	b = batch_make(wrong, 2, 1);
@@ -640,7 +622,7 @@ test_script_cas(void)
 	check_counts(1);
 	check_offset("8:1", "A1");
 	check_offset("8:2", "B1");
-	batch_free(b);
+	agg_batch_destroy(b);
 
 	b = batch_make(second, 1, 1);
 	flush(b, reply, sizeof(reply));
@@ -648,7 +630,7 @@ test_script_cas(void)
 	check_counts(2);
 	check_offset("8:1", "A2");
 	check_offset("8:2", "B1");
-	batch_free(b);
+	agg_batch_destroy(b);
 
 	/* A wiped Redis: applied, positions kept, no recount. */
 	cmd0("FLUSHALL");
@@ -662,14 +644,14 @@ test_script_cas(void)
 	flush(b, reply, sizeof(reply));
 	CHECK_STR_EQ(reply, "DUP");
 	check_counts(1);
-	batch_free(b);
+	agg_batch_destroy(b);
 
 	/* No files: always applied. */
 	b = batch_make(NULL, 0, 1);
 	flush(b, reply, sizeof(reply));
 	CHECK_STR_EQ(reply, "OK");
 	check_counts(2);
-	batch_free(b);
+	agg_batch_destroy(b);
 }
 
 static void
@@ -697,7 +679,7 @@ test_script_uncl(void)
 	flush(b, reply, sizeof(reply));
 	CHECK_STR_EQ(reply, "OK");
 	CHECK_INT_EQ(key_int("HLEN", "ew:unclassified"), 200);
-	batch_free(b);
+	agg_batch_destroy(b);
 
 	/* 56 new values still get a field; the 44 after them do not. */
 	b = batch_make(NULL, 0, 0);
@@ -710,7 +692,7 @@ test_script_uncl(void)
 	CHECK_STR_EQ(reply, "OK");
 	CHECK_INT_EQ(key_int("HLEN", "ew:unclassified"), 257);
 	check_hvals(h, ARRAY_SIZE(h));
-	batch_free(b);
+	agg_batch_destroy(b);
 }
 
 /* The field of a flat [f, v, f, v...] reply as a number; -1 if absent. */
@@ -740,7 +722,7 @@ test_script_close(void)
 	batch_close_add(b, 0, 1699999000);	/* an empty bucket */
 	flush(b, reply, sizeof(reply));
 	CHECK_STR_EQ(reply, "OK");
-	batch_free(b);
+	agg_batch_destroy(b);
 
 	r = cmd_argv(4, xr1, NULL);
 	CHECK_INT_EQ(r->type, REDIS_REPLY_ARRAY);
@@ -770,7 +752,7 @@ test_script_close(void)
 	batch_close_add(b, 0, 1699999990);
 	flush(b, reply, sizeof(reply));
 	CHECK_STR_EQ(reply, "OK");
-	batch_free(b);
+	agg_batch_destroy(b);
 
 	CHECK_INT_EQ(key_int("XLEN", "ew:series:1m"), 1);
 	r = cmd_argv(4, xr1, NULL);
@@ -815,7 +797,7 @@ test_script_alerts(void)
 	CHECK_INT_EQ(key_int("XLEN", "ew:alerts"), 1);
 	b->alerts = NULL;
 	b->nalerts = 0;
-	batch_free(b);
+	agg_batch_destroy(b);
 
 	b = batch_make(second, 1, 0);
 	al.firing = false;
@@ -829,7 +811,7 @@ test_script_alerts(void)
 	CHECK_STR_EQ(v, "(nil)");
 	b->alerts = NULL;
 	b->nalerts = 0;
-	batch_free(b);
+	agg_batch_destroy(b);
 }
 
 int
