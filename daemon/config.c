@@ -1376,9 +1376,10 @@ set_defaults(struct config *cfg)
 }
 
 /* What the environment adds: ERRWATCH_REDIS_URL over redis.url, and
- * systemd's credential as the password file when none is configured. */
+ * systemd's credential as the password file when none is configured
+ * (absent or "", the documented default: SPEC §7). */
 static int
-apply_env(struct config *cfg, bool password_given, struct ew_err *err)
+apply_env(struct config *cfg, struct ew_err *err)
 {
 	char shown[SHOW_MAX * 4 + 8];
 	const char *env;
@@ -1396,7 +1397,8 @@ apply_env(struct config *cfg, bool password_given, struct ew_err *err)
 	}
 	/* SPEC §7: under systemd, $CREDENTIALS_DIRECTORY/redis-password */
 	env = getenv("CREDENTIALS_DIRECTORY");
-	if (!password_given && env != NULL && env[0] == '/') {
+	if (cfg->redis.password_file[0] == '\0' && env != NULL &&
+	    env[0] == '/') {
 		f = xasprintf("%s/redis-password", env);
 		if (access(f, F_OK) == 0)
 			replace(&cfg->redis.password_file, f);
@@ -1414,7 +1416,7 @@ config_load(const char *path, struct ew_err *err)
 	yaml_node_t *root, *second;
 	yaml_parser_t parser;
 	struct buf b = { NULL, 0, 0 };
-	bool parser_ok = false, doc_ok = false, pw_given;
+	bool parser_ok = false, doc_ok = false;
 	struct ctx c;
 
 	cfg->path = xstrdup(path);
@@ -1455,9 +1457,7 @@ config_load(const char *path, struct ew_err *err)
 	c.dir = cfg->dir;
 	c.err = err;
 	c.doc = &doc;
-	pw_given = root != NULL && root->type == YAML_MAPPING_NODE &&
-	    find(&c, find(&c, root, "redis"), "password_file") != NULL;
-	if (parse_root(&c, root, cfg) < 0 || apply_env(cfg, pw_given, err) < 0)
+	if (parse_root(&c, root, cfg) < 0 || apply_env(cfg, err) < 0)
 		goto fail;
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);

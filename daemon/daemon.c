@@ -983,22 +983,11 @@ hup_cb(uv_signal_t *h, int signum)
 static char *
 redis_password(const struct config *cfg, struct ew_err *err)
 {
-	const char *cred = getenv("CREDENTIALS_DIRECTORY");
-	char *path;
-	char *pw;
-
-	if (cfg->redis.password_file[0] != '\0')
-		return sink_read_password(cfg->redis.password_file, err);
-	if (cred == NULL || cred[0] == '\0')
+	/* config.c already made $CREDENTIALS_DIRECTORY/redis-password the
+	 * password_file under systemd when the config names none */
+	if (cfg->redis.password_file[0] == '\0')
 		return NULL;
-	path = xasprintf("%s/redis-password", cred);
-	if (access(path, R_OK) != 0) {
-		free(path);
-		return NULL;
-	}
-	pw = sink_read_password(path, err);
-	free(path);
-	return pw;
+	return sink_read_password(cfg->redis.password_file, err);
 }
 
 static void

@@ -541,7 +541,7 @@ test_env(void)
 {
 	struct ew_err err;
 	struct config *cfg;
-	char *creds, *pw;
+	char *creds, *pw, *other;
 
 	setenv("ERRWATCH_REDIS_URL", "redis://u:p@10.0.0.1:6380/3", 1);
 	cfg = load_text_ok("redis:\n  url: redis://127.0.0.1/0\n" INPUT);
@@ -567,8 +567,14 @@ test_env(void)
 	cfg = load_text_ok(INPUT);
 	CHECK_STR_EQ(cfg->redis.password_file, pw);
 	config_destroy(cfg);
+	/* "" is the documented default (the example config writes it), so
+	 * the credential still applies; a named file wins over it */
 	cfg = load_text_ok("redis:\n  password_file: \"\"\n" INPUT);
-	CHECK_STR_EQ(cfg->redis.password_file, "");	/* explicit wins */
+	CHECK_STR_EQ(cfg->redis.password_file, pw);
+	config_destroy(cfg);
+	other = write_file("other-password", "x\n");
+	cfg = load_text_ok("redis:\n  password_file: other-password\n" INPUT);
+	CHECK_STR_EQ(cfg->redis.password_file, other);
 	config_destroy(cfg);
 	unsetenv("CREDENTIALS_DIRECTORY");
 }
