@@ -499,6 +499,18 @@ get_string(struct ctx *c, const yaml_node_t *map, const char *prefix,
 	return 1;
 }
 
+/* The value at n is not what key path takes: -1 with the message. */
+static int
+bad_value(struct ctx *c, const yaml_node_t *n, const char *path,
+    const char *what, const char *v)
+{
+	char shown[SHOW_MAX * 4 + 8];
+
+	fail_at(c, n, "%s: expected %s, got \"%s\"", path, what,
+	    show(v, shown, sizeof(shown)));
+	return -1;
+}
+
 static int
 get_duration(struct ctx *c, const yaml_node_t *map, const char *prefix,
     const char *key, uint64_t min_ms, unsigned flags, uint64_t *out)
@@ -515,9 +527,7 @@ get_duration(struct ctx *c, const yaml_node_t *map, const char *prefix,
 		return r;
 	join_key(path, prefix, key);
 	if (config_parse_duration(v, &ms) < 0) {
-		fail_at(c, n, "%s: expected %s, got \"%s\"", path, what,
-		    show(v, shown, sizeof(shown)));
-		return -1;
+		return bad_value(c, n, path, what, v);
 	}
 	if (ms < min_ms) {
 		fmt_duration(min_ms, mins, sizeof(mins));
@@ -551,9 +561,7 @@ get_uint(struct ctx *c, const yaml_node_t *map, const char *prefix,
 	join_key(path, prefix, key);
 	p = v;
 	if (parse_digits(&p, &u) < 0 || *p != '\0') {
-		fail_at(c, n, "%s: expected %s, got \"%s\"", path, what,
-		    show(v, shown, sizeof(shown)));
-		return -1;
+		return bad_value(c, n, path, what, v);
 	}
 	if (u < min) {
 		fail_at(c, n, "%s: must be at least %llu, got \"%s\"", path,
@@ -580,9 +588,7 @@ get_size(struct ctx *c, const yaml_node_t *map, const char *prefix,
 		return r;
 	join_key(path, prefix, key);
 	if (config_parse_size(v, &b) < 0) {
-		fail_at(c, n, "%s: expected %s, got \"%s\"", path, what,
-		    show(v, shown, sizeof(shown)));
-		return -1;
+		return bad_value(c, n, path, what, v);
 	}
 	if (b < min || b > max) {
 		fail_at(c, n, "%s: must be from %llu bytes to %lluMiB, got "
@@ -600,7 +606,7 @@ static int
 get_double(struct ctx *c, const yaml_node_t *map, const char *prefix,
     const char *key, const char *what, double lo, double hi, double *out)
 {
-	char path[KEY_MAX], shown[SHOW_MAX * 4 + 8];
+	char path[KEY_MAX];
 	const char *v;
 	char *end;
 	yaml_node_t *n;
@@ -617,11 +623,8 @@ get_double(struct ctx *c, const yaml_node_t *map, const char *prefix,
 	/* strtod skips leading blanks and takes "nan": neither is a number */
 	if (v[0] == '\0' || v[0] == ' ' || v[0] == '\t' || end == NULL ||
 	    *end != '\0' || errno == ERANGE || !isfinite(d) || d <= lo ||
-	    d > hi) {
-		fail_at(c, n, "%s: expected %s, got \"%s\"", path, what,
-		    show(v, shown, sizeof(shown)));
-		return -1;
-	}
+	    d > hi)
+		return bad_value(c, n, path, what, v);
 	*out = d;
 	return 1;
 }
