@@ -1,9 +1,12 @@
 /*
- * base: error carrier, allocation that aborts on failure, byte buffers.
+ * base: error carrier, allocation that aborts on failure, byte buffers
+ * with their JSON and number writers, the decimal parser, the clocks.
  * Nothing here logs except the out-of-memory abort.
  */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base.h"
 
@@ -165,29 +168,146 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when
+ * the bytes there are not one (overlong forms and surrogates included). */
+static size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
 void
 buf_json_str(struct buf *b, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t i;
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, run = 0, n;
 
 	buf_reserve(b, len + 2);
 	b->p[b->len++] = '"';
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
+	while (i < len) {
+		unsigned char c = u[i];
+		char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
 
 		if (c == '"' || c == '\\') {
-			char esc[2] = { '\\', (char)c };
+			esc[1] = (char)c;
+			buf_append(b, s + run, i - run);
 			buf_append(b, esc, 2);
-		} else if (c < 0x20 || c >= 0x7f) {
-			char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4],
-			    hex[c & 15] };
+			run = ++i;
+			continue;
+		}
+		if (c < 0x20 || c == 0x7f || c == '<' || c == '>' ||
+		    c == '&') {
+			buf_append(b, s + run, i - run);
 			buf_append(b, esc, 6);
+			run = ++i;
+			continue;
+		}
+		n = utf8_len(u + i, len - i);
+		if (n == 3 && c == 0xe2 && u[i + 1] == 0x80 &&
+		    (u[i + 2] == 0xa8 || u[i + 2] == 0xa9)) {
+			buf_append(b, s + run, i - run);
+			buf_puts(b, u[i + 2] == 0xa8 ? "\\u2028" : "\\u2029");
+			run = i += 3;
+		} else if (n == 0) {
+			buf_append(b, s + run, i - run);
+			buf_puts(b, "\\ufffd");
+			run = ++i;
 		} else {
-			buf_append(b, &s[i], 1);
+			i += n;
 		}
 	}
+	buf_append(b, s + run, i - run);
 	buf_append(b, "\"", 1);
+}
+
+void
+buf_num(struct buf *b, double v)
+{
+	char tmp[64];
+	size_t n;
+
+	if (v != v || v > 1e300 || v < -1e300)
+		v = 0;
+	if (v == (double)(int64_t)v && v < 9.2e18 && v > -9.2e18) {
+		buf_printf(b, "%" PRId64, (int64_t)v);
+		return;
+	}
+	n = (size_t)snprintf(tmp, sizeof(tmp), "%.3f", v);
+	while (n > 0 && tmp[n - 1] == '0')
+		n--;
+	if (n > 0 && tmp[n - 1] == '.')
+		n--;
+	if (n == 2 && tmp[0] == '-' && tmp[1] == '0')
+		n = 1, tmp[0] = '0';	/* -0.0001 rounds to 0, not -0 */
+	buf_append(b, tmp, n);
+}
+
+size_t
+ew_parse_dec(const char *p, size_t n, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0, d;
+	size_t i;
+
+	for (i = 0; i < n && p[i] >= '0' && p[i] <= '9'; i++) {
+		d = (uint64_t)(p[i] - '0');
+		if (d > max || v > (max - d) / 10)
+			return 0;
+		v = v * 10 + d;
+	}
+	if (i == 0)
+		return 0;
+	*out = v;
+	return i;
+}
+
+static uint64_t
+clock_ms(clockid_t id)
+{
+	struct timespec ts;
+
+	if (clock_gettime(id, &ts) == -1)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+uint64_t
+ew_mono_ms(void)
+{
+	return clock_ms(CLOCK_MONOTONIC);
+}
+
+uint64_t
+ew_wall_ms(void)
+{
+	return clock_ms(CLOCK_REALTIME);
 }
 
 void

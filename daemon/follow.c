@@ -18,6 +18,7 @@
 
 #include "agg.h"
 #include "base.h"
+#include "hmap.h"
 #include "config.h"
 #include "follow.h"
 #include "keys.h"
@@ -181,7 +182,7 @@ id_bucket(uint64_t dev, uint64_t ino, size_t nbuckets)
 static size_t
 field_bucket(const char *field, size_t nbuckets)
 {
-	return (size_t)tailer_hash(field, strlen(field)) & (nbuckets - 1);
+	return (size_t)ew_hash(field, strlen(field)) & (nbuckets - 1);
 }
 
 static struct followed *

@@ -147,17 +147,12 @@ class_add(struct table *t)
 static long
 parse_code(const char *s, size_t len)
 {
-	long v = 0;
-	size_t i;
+	uint64_t v;
 
-	if (len == 0 || len > TABLE_CODE_DIGITS)
+	if (len == 0 || len > TABLE_CODE_DIGITS ||
+	    ew_parse_dec(s, len, UINT64_MAX, &v) != len)
 		return -1;
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
+	return (long)v;
 }
 
 static const char *
@@ -587,35 +582,6 @@ table_match_is_known(const struct table *t, const char *match)
 	return code >= 0 && code <= TABLE_CODE_MAX && t->by_code[code] != 0;
 }
 
-/* Appends s as a JSON string. Unlike buf_json_str it keeps UTF-8 as is:
- * table_load has checked that descriptions are valid UTF-8. */
-static void
-json_utf8(struct buf *b, const char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-	const char *run = s;
-
-	buf_append(b, "\"", 1);
-	for (; *s != '\0'; s++) {
-		unsigned char ch = (unsigned char)*s;
-		char esc[6] = { '\\', 'u', '0', '0', hex[ch >> 4],
-		    hex[ch & 15] };
-
-		if (ch != '"' && ch != '\\' && ch >= 0x20 && ch != 0x7f)
-			continue;
-		buf_append(b, run, (size_t)(s - run));
-		if (ch == '"' || ch == '\\') {
-			esc[1] = (char)ch;
-			buf_append(b, esc, 2);
-		} else {
-			buf_append(b, esc, 6);
-		}
-		run = s + 1;
-	}
-	buf_append(b, run, (size_t)(s - run));
-	buf_append(b, "\"", 1);
-}
-
 void
 table_class_json(const struct table *t, size_t cls, struct buf *out)
 {
@@ -637,7 +603,7 @@ table_class_json(const struct table *t, size_t cls, struct buf *out)
 	else
 		buf_json_str(out, c->category, strlen(c->category));
 	buf_puts(out, ",\"description\":");
-	json_utf8(out, c->description);
+	buf_json_str(out, c->description, strlen(c->description));
 	if (c->ncand > 0) {
 		buf_puts(out, ",\"candidates\":[");
 		for (k = 0; k < c->ncand; k++) {

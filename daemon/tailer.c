@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "base.h"
+#include "hmap.h"
 #include "keys.h"
 #include "lines.h"
 #include "tailer.h"
@@ -54,61 +55,6 @@ struct tailer {
 	uint64_t	 r_offset;
 	struct timespec	 r_mtim, r_ctim;
 };
-
-/* Word-at-a-time mix (MurmurHash3's 64-bit round and finaliser). Words are
- * assembled little-endian by hand so the value is the same on every
- * machine and build; compilers turn the shifts into one load. */
-#define HASH_C1		0x87c37b91114253d5ULL
-#define HASH_C2		0x4cf5ad432745937fULL
-#define HASH_SEED	0x9e3779b97f4a7c15ULL
-
-static uint64_t
-rotl64(uint64_t x, int r)
-{
-	return (x << r) | (x >> (64 - r));
-}
-
-static uint64_t
-load_le(const unsigned char *p, size_t n)
-{
-	uint64_t w = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		w |= (uint64_t)p[i] << (8 * i);
-	return w;
-}
-
-static uint64_t
-mix_word(uint64_t k)
-{
-	k *= HASH_C1;
-	k = rotl64(k, 31);
-	k *= HASH_C2;
-	return k;
-}
-
-uint64_t
-tailer_hash(const void *p, size_t len)
-{
-	const unsigned char *s = p;
-	uint64_t h = HASH_SEED ^ ((uint64_t)len * HASH_C2);
-	size_t i;
-
-	for (i = 0; i + 8 <= len; i += 8) {
-		h ^= mix_word(load_le(s + i, 8));
-		h = rotl64(h, 27) * 5 + 0x52dce729;
-	}
-	if (i < len)
-		h ^= mix_word(load_le(s + i, len - i));
-	h ^= (uint64_t)len;
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
-}
 
 /* pread until len bytes or end of file. Returns the bytes read or a
  * negative errno. */
@@ -146,7 +92,7 @@ hash_before(int fd, uint64_t off, uint64_t *hash)
 		return (int)n;
 	if ((size_t)n < want)
 		return -ERANGE;
-	*hash = tailer_hash(b, want);
+	*hash = ew_hash(b, want);
 	return 0;
 }
 
@@ -161,7 +107,7 @@ take_fingerprint(struct tailer *t)
 	if (n < 0)
 		return (int)n;
 	t->fp_len = (uint32_t)n;
-	t->fp_hash = tailer_hash(b, (size_t)n);
+	t->fp_hash = ew_hash(b, (size_t)n);
 	return 0;
 }
 
@@ -236,7 +182,7 @@ tailer_open(const char *path, size_t max_line, struct ew_err *err)
 		ew_err_set(err, path, 0, 0, "read: %s", strerror(e));
 		goto fail;
 	}
-	t->tail_hash = tailer_hash("", 0);
+	t->tail_hash = ew_hash("", 0);
 	return t;
 fail:
 	destroy(t);
@@ -318,7 +264,7 @@ tailer_fp_matches(const struct tailer *t, uint32_t fp_len, uint64_t fp_hash)
 	n = pread_full(t->fd, b, fp_len, 0);
 	if (n != (ssize_t)fp_len)
 		return false;
-	return tailer_hash(b, fp_len) == fp_hash;
+	return ew_hash(b, fp_len) == fp_hash;
 }
 
 /* -ERANGE: the file is shorter than offset; nothing changes then. */
@@ -343,7 +289,7 @@ tailer_seek(struct tailer *t, uint64_t offset)
 	t->offset = offset;
 	memcpy(t->win, b, want);
 	t->win_len = want;
-	t->tail_hash = tailer_hash(b, want);
+	t->tail_hash = ew_hash(b, want);
 	/* The head may have changed (a truncation seeks to 0): a record
 	 * must carry the fingerprint of what the file holds now, or a
 	 * restart would not know the file again (SPEC §8). */
@@ -390,7 +336,7 @@ feed(struct tailer *t, const char *p, size_t n, lines_block_fn *block,
 		from_win = EW_MIN(t->win_len, TAILER_TAIL_LEN - from_chunk);
 		memcpy(tail, t->win + t->win_len - from_win, from_win);
 		memcpy(tail + from_win, p + upto - from_chunk, from_chunk);
-		t->tail_hash = tailer_hash(tail, from_win + from_chunk);
+		t->tail_hash = ew_hash(tail, from_win + from_chunk);
 	}
 	if (n >= TAILER_TAIL_LEN) {
 		memcpy(t->win, p + n - TAILER_TAIL_LEN, TAILER_TAIL_LEN);
@@ -555,7 +501,7 @@ tailer_finish(struct tailer *t, lines_block_fn *block, void *arg)
 {
 	lines_flush(t->lines, block, arg);
 	/* committed == offset now: win[] holds the bytes before it */
-	t->tail_hash = tailer_hash(t->win, t->win_len);
+	t->tail_hash = ew_hash(t->win, t->win_len);
 }
 
 uint64_t

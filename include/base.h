@@ -1,7 +1,8 @@
 /*
  * base: what every module needs and nothing else: the error carrier
  * (struct ew_err), exit statuses, allocation that never returns NULL,
- * a growable byte buffer, and container_of.
+ * a growable byte buffer with its JSON and number writers, the decimal
+ * parser, the two clocks, and container_of.
  */
 #ifndef EW_BASE_H
 #define EW_BASE_H
@@ -62,11 +63,31 @@ void	 buf_reserve(struct buf *b, size_t extra);
 void	 buf_append(struct buf *b, const void *data, size_t len);
 void	 buf_puts(struct buf *b, const char *s);
 void	 buf_printf(struct buf *b, const char *fmt, ...) EW_PRINTF(2, 3);
-/* Appends s as a JSON string literal, quotes included; bytes that are not
- * printable ASCII are written as \u00XX, so any bytes give valid JSON. */
+/* Appends the bytes s as a JSON string literal, quotes included. Valid
+ * UTF-8 is kept as it is; '"', '\\', control bytes and DEL are escaped,
+ * and so are '<', '>', '&', U+2028 and U+2029, so the literal is safe
+ * inside an HTML <script> too; every byte that is not part of valid UTF-8
+ * becomes U+FFFD. Any bytes give valid JSON. */
 void	 buf_json_str(struct buf *b, const char *s, size_t len);
+/* Appends v as a person writes it (SPEC §7): a whole number without a
+ * decimal point ("10"), any other with at most 3 decimals and no trailing
+ * zeros ("48.1", "0.001"); NaN and infinities as "0". */
+void	 buf_num(struct buf *b, double v);
 void	 buf_reset(struct buf *b);
 void	 buf_free(struct buf *b);
+
+/* Reads the run of decimal digits at the start of the n bytes at p (n may
+ * be SIZE_MAX for a NUL-terminated string: NUL is not a digit). Returns
+ * the number of bytes taken, 0 when p does not start with a digit or the
+ * value exceeds max (then *out is unchanged). No sign, no blank. Callers
+ * that want the whole span check the result against n. */
+size_t	 ew_parse_dec(const char *p, size_t n, uint64_t max, uint64_t *out);
+
+/* The two clocks (SPEC §6). Durations (time-outs, rotate_wait, alert
+ * windows) run on the monotonic clock, which libuv's uv_now also reads;
+ * the wall clock only names buckets and stamps events. */
+uint64_t ew_mono_ms(void);	/* CLOCK_MONOTONIC, ms */
+uint64_t ew_wall_ms(void);	/* CLOCK_REALTIME, ms since the epoch */
 
 #define container_of(ptr, type, member) \
 	((type *)(void *)((char *)(ptr) - offsetof(type, member)))

@@ -133,8 +133,6 @@ int64_t		 tailer_read_at(struct tailer *t, char *buf, size_t cap,
  * tail bytes). seen_s is the caller's. Returns 0 or a negative errno. */
 int		 tailer_record(struct tailer *t, uint64_t seen_s,
 		    struct offset_rec *rec);
-/* Hash used for fingerprints and tails (64-bit, stable across builds). */
-uint64_t	 tailer_hash(const void *p, size_t len);
 
 /* For max_open_files: closes the descriptor, keeping identity and
  * position; tailer_resume reopens path and checks it is the same file

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "base.h"
+#include "hmap.h"
 #include "check.h"
 #include "keys.h"
 #include "tailer.h"
@@ -87,13 +88,13 @@ static void
 test_hash(void)
 {
 	/* pinned: the hash is stored in Redis, it must never change */
-	CHECK_UINT_EQ(tailer_hash("", 0), 0x9ca066f1a4ab2eeaULL);
-	CHECK_UINT_EQ(tailer_hash("abc", 3), 0x6213f46a24b18329ULL);
-	CHECK_UINT_EQ(tailer_hash("0123456789abcdefX", 17),
+	CHECK_UINT_EQ(ew_hash("", 0), 0x9ca066f1a4ab2eeaULL);
+	CHECK_UINT_EQ(ew_hash("abc", 3), 0x6213f46a24b18329ULL);
+	CHECK_UINT_EQ(ew_hash("0123456789abcdefX", 17),
 	    0xef1d4e2beff92bebULL);
-	CHECK(tailer_hash("abc", 3) != tailer_hash("abd", 3));
-	CHECK(tailer_hash("abc", 3) != tailer_hash("abc\0", 4));
-	CHECK(tailer_hash("", 0) != tailer_hash("\0", 1));
+	CHECK(ew_hash("abc", 3) != ew_hash("abd", 3));
+	CHECK(ew_hash("abc", 3) != ew_hash("abc\0", 4));
+	CHECK(ew_hash("", 0) != ew_hash("\0", 1));
 }
 
 /* Lines across appends, small chunks, a held partial line, max_bytes. */
@@ -117,7 +118,7 @@ test_read(void)
 	CHECK_UINT_EQ(tailer_size(t), 9);
 	CHECK_INT_EQ(tailer_record(t, 77, &rec), 0);
 	CHECK_UINT_EQ(rec.offset, 6);
-	CHECK_UINT_EQ(rec.tail_hash, tailer_hash("a1\nb2\n", 6));
+	CHECK_UINT_EQ(rec.tail_hash, ew_hash("a1\nb2\n", 6));
 	CHECK_UINT_EQ(rec.seen_s, 77);
 	CHECK_UINT_EQ(rec.dev, tailer_dev(t));
 	CHECK_UINT_EQ(rec.ino, tailer_ino(t));
@@ -134,7 +135,7 @@ test_read(void)
 	CHECK_UINT_EQ(tailer_committed(t), 16);
 	CHECK_UINT_EQ(tailer_check(t, true), 0);
 	CHECK_INT_EQ(tailer_record(t, 0, &rec), 0);
-	CHECK_UINT_EQ(rec.tail_hash, tailer_hash("a1\nb2\npartial\nc\n", 16));
+	CHECK_UINT_EQ(rec.tail_hash, ew_hash("a1\nb2\npartial\nc\n", 16));
 
 	/* max_bytes stops mid-line; the rest comes next time */
 	append_str(p, "0123456789\n");
@@ -148,7 +149,7 @@ test_read(void)
 	CHECK_INT_EQ(tailer_record(t, 0, &rec), 0);
 	CHECK_UINT_EQ(rec.offset, 27);
 	/* the tail spans more than one 4-byte chunk and the held line */
-	CHECK_UINT_EQ(rec.tail_hash, tailer_hash(got.p, 27));
+	CHECK_UINT_EQ(rec.tail_hash, ew_hash(got.p, 27));
 	CHECK(tailer_verify(t, &rec));
 
 	/* a last line without '\n' counts at the end of the file's life */
@@ -169,7 +170,7 @@ test_read(void)
 	CHECK_UINT_EQ(tailer_offset(t), 30);
 	CHECK_INT_EQ(tailer_seek(t, 6), 0);
 	CHECK_INT_EQ(tailer_record(t, 0, &rec), 0);
-	CHECK_UINT_EQ(rec.tail_hash, tailer_hash("a1\nb2\n", 6));
+	CHECK_UINT_EQ(rec.tail_hash, ew_hash("a1\nb2\n", 6));
 	CHECK_UINT_EQ(tailer_check(t, true), TAILER_GREW);
 	buf_reset(&got);
 	CHECK_INT_EQ(tailer_read(t, chunk, sizeof(chunk), UINT64_MAX,
@@ -198,27 +199,27 @@ test_fingerprint(void)
 	put(p, big, 10, O_TRUNC);
 	t = open_ok(p);
 	CHECK_UINT_EQ(tailer_fp_len(t), 10);
-	CHECK_UINT_EQ(tailer_fp_hash(t), tailer_hash(big, 10));
-	CHECK(tailer_fp_matches(t, 10, tailer_hash(big, 10)));
+	CHECK_UINT_EQ(tailer_fp_hash(t), ew_hash(big, 10));
+	CHECK(tailer_fp_matches(t, 10, ew_hash(big, 10)));
 
 	put(p, big + 10, 300, O_APPEND);
 	CHECK_INT_EQ(tailer_read(t, buf, sizeof(buf), UINT64_MAX, collect_cb,
 	    &got), 310);
 	CHECK_UINT_EQ(tailer_fp_len(t), 310);
-	CHECK_UINT_EQ(tailer_fp_hash(t), tailer_hash(big, 310));
+	CHECK_UINT_EQ(tailer_fp_hash(t), ew_hash(big, 310));
 
 	put(p, big + 310, sizeof(big) - 310, O_APPEND);
 	CHECK_INT_EQ(tailer_read(t, buf, sizeof(buf), UINT64_MAX, collect_cb,
 	    &got), (long long)sizeof(big) - 310);
 	CHECK_UINT_EQ(tailer_fp_len(t), TAILER_FP_LEN);
-	CHECK_UINT_EQ(tailer_fp_hash(t), tailer_hash(big, TAILER_FP_LEN));
+	CHECK_UINT_EQ(tailer_fp_hash(t), ew_hash(big, TAILER_FP_LEN));
 	CHECK_MEM_EQ(got.p, got.len, big, sizeof(big));
 
 	/* an older, shorter fingerprint of this file still matches */
-	CHECK(tailer_fp_matches(t, 10, tailer_hash(big, 10)));
-	CHECK(tailer_fp_matches(t, 310, tailer_hash(big, 310)));
-	CHECK(!tailer_fp_matches(t, 10, tailer_hash(big + 1, 10)));
-	CHECK(!tailer_fp_matches(t, 0, tailer_hash(big, 0)));
+	CHECK(tailer_fp_matches(t, 10, ew_hash(big, 10)));
+	CHECK(tailer_fp_matches(t, 310, ew_hash(big, 310)));
+	CHECK(!tailer_fp_matches(t, 10, ew_hash(big + 1, 10)));
+	CHECK(!tailer_fp_matches(t, 0, ew_hash(big, 0)));
 	CHECK(!tailer_fp_matches(t, TAILER_FP_LEN + 1, 0));
 
 	tailer_destroy(t);
@@ -364,7 +365,7 @@ test_events(void)
 	CHECK_UINT_EQ(tailer_offset(t), 100);
 	/* seeking to 0 retakes the fingerprint of the new head */
 	CHECK_INT_EQ(tailer_seek(t, 0), 0);
-	CHECK_UINT_EQ(tailer_fp_hash(t), tailer_hash(fill.p, fill.len));
+	CHECK_UINT_EQ(tailer_fp_hash(t), ew_hash(fill.p, fill.len));
 	CHECK_INT_EQ(tailer_read(t, buf, sizeof(buf), UINT64_MAX, collect_cb,
 	    &got), 150);
 	CHECK_MEM_EQ(got.p, got.len, fill.p, fill.len);
