@@ -10,6 +10,7 @@
 mkdir -p "$LOGS/m" "$LOGS/n"
 start_redis
 PATHS_LIST="\"$LOGS/m/*.log*\", \"$LOGS/n/*.log\"" write_config
+SYNC_LOG=$LOGS/n/zz-sync.log
 burst 100 461 Punishment a > "$LOGS/m/app.log"
 burst 100 473 ServiceUnavailable a > "$LOGS/n/app.log"
 start_daemon
@@ -24,7 +25,7 @@ expect_count ServiceUnavailable 100
 for r in 1 2 3; do
 	for d in m n; do
 		cp "$LOGS/$d/app.log" "$LOGS/$d/app.log.1"
-		[ $r != 2 ] || sleep 0.3	# a scan sees the copy: pace only
+		[ $r != 2 ] || wait_flushes 6	# 1.2 s: a rescan (1 s) saw the copy
 		truncate -s 0 "$LOGS/$d/app.log"
 	done
 	burst 20 461 Punishment "p$r-" >> "$LOGS/m/app.log"
@@ -53,7 +54,7 @@ writer() {	# FILE CODE NAME: 1500 lines, 10 per 10 ms
 }
 : > "$LOGS/m/run.log"
 : > "$LOGS/n/run.log"
-sleep 0.3	# both found (and empty) before the writers start
+wait_flushes 6	# 1.2 s: a rescan found both (empty) before the writers
 writer "$LOGS/m/run.log" 500 InternalError &
 wm=$!
 writer "$LOGS/n/run.log" 401 AuthFailure &
@@ -66,7 +67,7 @@ done
 wait $wm $wn
 # Quiet: wait until the counts stop moving (both copies closed).
 wait_for 50 0.1 no_fd_on "$LOGS/m/run.log.1" || fail "m/run.log.1 still open"
-sleep 0.5	# one more flush (200 ms) may still carry lines: pace, not a wait
+wait_flushes 2	# the last lines read are flushed
 stop_daemon
 cm=$(count InternalError) cn=$(count AuthFailure)
 expect_le InternalError 1500

@@ -5,6 +5,7 @@
 
 start_redis
 PATHS="$LOGS/app.log*" write_config
+SYNC_LOG=$LOGS/app.log-sync
 burst 40 461 Punishment a > "$LOGS/app.log"
 start_daemon
 expect_count Punishment 40
@@ -19,9 +20,9 @@ for r in 1 2 3 4; do
 	burst $((20 + r)) 461 Punishment "new$r-" > "$LOGS/app.log"
 	want=$((want + 10 + 20 + r))
 	expect_count Punishment $want
-	sleep 0.3	# a rescan or two may see the renamed files: pace only
+	wait_flushes 2	# a rescan may see the renamed files meanwhile
 done
-sleep 1.2	# one more rescan (1 s) over the rotated names: pace only
+wait_flushes 6	# 1.2 s: a rescan (1 s) over the rotated names
 [ "$(count Punishment)" = $want ] || fail "Punishment $(count Punishment), want $want"
 stop_daemon
 # A restart knows every file by its stored record.

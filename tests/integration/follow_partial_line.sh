@@ -12,7 +12,7 @@ expect_count ServiceUnavailable 10
 printf 'ts=1 level=error code=461 name=Punishment' >> "$LOGS/app.log"
 burst 1 473 ServiceUnavailable b > "$LOGS/other.log"
 expect_count ServiceUnavailable 11
-sleep 0.5	# two more flushes: pace only
+wait_flushes 2	# two more flushes read the file: still held
 [ "$(count Punishment)" = 0 ] || fail "the partial line counted early"
 
 # Rotated away (app.log.1 matches no glob), a new app.log: the partial
@@ -28,13 +28,13 @@ wait_for 50 0.1 no_fd_on "$LOGS/app.log.1" || fail "app.log.1 still open"
 
 # A partial line completed by its newline is one line, not two.
 printf 'ts=2 level=error code=401 ' >> "$LOGS/app.log"
-sleep 0.3	# a flush sees the half line
+wait_flushes 2	# a flush has seen the half line
 printf 'name=AuthFailure\n' >> "$LOGS/app.log"
 expect_count AuthFailure 1
 
 # Deleted with a partial line: counts once too.
 printf 'ts=3 level=error code=461 name=Punishment' >> "$LOGS/other.log"
-sleep 0.3
+wait_flushes 2
 rm "$LOGS/other.log"
 expect_count Punishment 2
 wait_for 50 0.1 no_fd_on "$LOGS/other.log (deleted)" || fail "other.log still open"

@@ -6,12 +6,12 @@
 
 if [ "$(id -u)" = 0 ]; then
 	command -v setpriv >/dev/null ||
-		{ echo "SKIP: root without setpriv cannot test EACCES"; exit 0; }
+		skip "root without setpriv cannot test EACCES"
 	EW_WRAP="setpriv --reuid=nobody --regid=nogroup --clear-groups"
 	chmod 755 "$T" "$LOGS"
 	setpriv --reuid=nobody --regid=nogroup --clear-groups \
 	    test -r "$EW_SRC/data/error-codes.tsv" ||
-		{ echo "SKIP: nobody cannot read the table"; exit 0; }
+		skip "nobody cannot read the table"
 fi
 start_redis --unixsocketperm 777
 write_config
@@ -21,7 +21,7 @@ burst 7 473 ServiceUnavailable s > "$LOGS/secret.log"
 chmod 000 "$LOGS/secret.log"
 start_daemon
 expect_count Punishment 5
-sleep 2.2	# two rescans (1 s) retry it: pace only
+wait_flushes 11	# 2.2 s at 200 ms: two rescans (1 s) retried it
 n=$(grep -c "secret.log: open: Permission denied" "$T/daemon.log" || true)
 [ "$n" = 1 ] || fail "EACCES logged $n times, want once"
 [ "$(count ServiceUnavailable)" = 0 ] || fail "an unreadable file was counted"

@@ -32,6 +32,13 @@ fail() {
 	exit 1
 }
 
+# skip WHY: the scenario cannot run here; ctest reports SKIP (exit 77,
+# SKIP_RETURN_CODE in CMakeLists.txt), never a pass.
+skip() {
+	echo "SKIP: $*"
+	exit 77
+}
+
 # wait_for TRIES INTERVAL CMD...: polls CMD until it succeeds.
 wait_for() {
 	local tries=$1 interval=$2 i
@@ -203,6 +210,26 @@ no_fd_on() {
 # vmhwm: the daemon's peak resident memory, as /proc says it ("N kB").
 vmhwm() {
 	awk '/^VmHWM/ { print $2, $3 }' /proc/"$DPID"/status
+}
+
+# wait_flushes N: N times, appends one marker line (9900 AppTerminate,
+# which no scenario writes otherwise) to SYNC_LOG (default
+# $LOGS/zz-sync.log; a scenario whose globs do not match it sets its own)
+# and waits until the daemon has counted it. Each is an observable
+# flush: the daemon reads every file before each flush (SPEC §6), so when
+# a marker is counted, everything written before it was read and flushed.
+# "Nothing more happened" checks wait on this, never on a bare sleep; N
+# markers take at least N flush intervals.
+SYNCS=0
+wait_flushes() {
+	local i
+	for ((i = 0; i < $1; i++)); do
+		SYNCS=$((SYNCS + 1))
+		printf 'ts=%s level=info code=9900 name=AppTerminate tag=sync%d\n' \
+		    "$EPOCHREALTIME" "$SYNCS" >> "${SYNC_LOG:-$LOGS/zz-sync.log}"
+		wait_for 100 0.05 count_is AppTerminate $SYNCS ||
+			fail "marker $SYNCS not counted: the daemon stopped reading or flushing"
+	done
 }
 
 # expect_le CLASS N: count:total CLASS is at most N right now.
