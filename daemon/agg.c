@@ -20,9 +20,9 @@
 
 #include "agg.h"
 #include "base.h"
+#include "hmap.h"
 #include "tally.h"
 
-#define AGG_HASH_MIN	64	/* initial hash buckets (a power of 2) */
 
 struct file {
 	char		*field;		/* "<dev>:<ino>" */
@@ -30,7 +30,7 @@ struct file {
 	char		*latest;	/* after all counted; NULL: none */
 	char		*sent;		/* its next in flight; NULL: none */
 	bool		 forget;	/* drop once its moves are committed */
-	struct file	*hnext;		/* hash chain */
+	struct hnode	 node;		/* in agg.files, by field */
 	struct file	*prev;		/* first-seen order */
 	struct file	*next;
 };
@@ -54,26 +54,12 @@ struct agg {
 	size_t			 nalerts;
 	uint64_t		*totals;	/* per class, since create */
 
-	struct file		**hash;
-	size_t			 hash_size;	/* a power of 2 */
-	size_t			 nfiles;
+	struct hmap		 files;		/* struct file, by field */
 	struct file		*first;
 	struct file		*last;
 
 	struct batch		*inflight;
 };
-
-static uint64_t
-hash_str(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL;	/* FNV-1a */
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
 
 static bool
 str_eq(const char *a, const char *b)
@@ -83,57 +69,43 @@ str_eq(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
+static uint64_t
+field_hash(const char *field)
+{
+	return ew_hash(field, strlen(field));
+}
+
 static struct file *
 file_find(const struct agg *a, const char *field)
 {
-	struct file *f;
+	struct hnode *n;
 
-	f = a->hash[hash_str(field) & (a->hash_size - 1)];
-	for (; f != NULL; f = f->hnext)
+	for (n = hmap_first(&a->files, field_hash(field)); n != NULL;
+	    n = hmap_next_same(n)) {
+		struct file *f = container_of(n, struct file, node);
+
 		if (strcmp(f->field, field) == 0)
 			return f;
-	return NULL;
-}
-
-static void
-hash_grow(struct agg *a)
-{
-	struct file **h, *f;
-	size_t size = a->hash_size * 2, i;
-
-	h = xcalloc(size, sizeof(*h));
-	for (f = a->first; f != NULL; f = f->next) {
-		i = hash_str(f->field) & (size - 1);
-		f->hnext = h[i];
-		h[i] = f;
 	}
-	free(a->hash);
-	a->hash = h;
-	a->hash_size = size;
+	return NULL;
 }
 
 static struct file *
 file_get(struct agg *a, const char *field)
 {
 	struct file *f = file_find(a, field);
-	size_t i;
 
 	if (f != NULL)
 		return f;
-	if (a->nfiles >= a->hash_size)	/* keep chains about 1 long */
-		hash_grow(a);
 	f = xcalloc(1, sizeof(*f));
 	f->field = xstrdup(field);
-	i = hash_str(field) & (a->hash_size - 1);
-	f->hnext = a->hash[i];
-	a->hash[i] = f;
+	hmap_insert(&a->files, &f->node, field_hash(field));
 	f->prev = a->last;
 	if (a->last != NULL)
 		a->last->next = f;
 	else
 		a->first = f;
 	a->last = f;
-	a->nfiles++;
 	return f;
 }
 
@@ -150,12 +122,7 @@ file_free(struct file *f)
 static void
 file_remove(struct agg *a, struct file *f)
 {
-	struct file **pp;
-
-	pp = &a->hash[hash_str(f->field) & (a->hash_size - 1)];
-	while (*pp != f)
-		pp = &(*pp)->hnext;
-	*pp = f->hnext;
+	hmap_remove(&a->files, &f->node);
 	if (f->prev != NULL)
 		f->prev->next = f->next;
 	else
@@ -164,7 +131,6 @@ file_remove(struct agg *a, struct file *f)
 		f->next->prev = f->prev;
 	else
 		a->last = f->prev;
-	a->nfiles--;
 	file_free(f);
 }
 
@@ -252,8 +218,6 @@ agg_create(size_t nclasses, uint64_t cell_s)
 	a->cell_s = cell_s > 0 ? cell_s : 1;
 	a->uncl = tally_create(nclasses);
 	a->totals = xcalloc(nclasses, sizeof(*a->totals));
-	a->hash_size = AGG_HASH_MIN;
-	a->hash = xcalloc(a->hash_size, sizeof(*a->hash));
 	return a;
 }
 
@@ -273,7 +237,7 @@ agg_destroy(struct agg *a)
 		next = f->next;
 		file_free(f);
 	}
-	free(a->hash);
+	hmap_free(&a->files);
 	agg_batch_destroy(a->inflight);
 	free(a);
 }
@@ -540,8 +504,7 @@ agg_drop_all(struct agg *a)
 	}
 	a->first = NULL;
 	a->last = NULL;
-	a->nfiles = 0;
-	memset(a->hash, 0, a->hash_size * sizeof(*a->hash));
+	hmap_free(&a->files);
 }
 
 void
@@ -584,7 +547,8 @@ agg_memory(const struct agg *a)
 	const struct file *f;
 	size_t n, i;
 
-	n = sizeof(*a) + a->hash_size * sizeof(*a->hash) +
+	n = sizeof(*a) + (a->files.buckets == NULL ? 0 :
+	    (a->files.mask + 1) * sizeof(*a->files.buckets)) +
 	    a->cells_cap * sizeof(*a->cells) +
 	    a->closes_cap * sizeof(*a->closes) + tally_bytes(a->uncl);
 	for (i = 0; i < a->ncells; i++)

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "base.h"
+#include "hmap.h"
 #include "table.h"
 
 #define TABLE_CODE_MAX		99999	/* codes are 1..TABLE_CODE_MAX */
@@ -38,6 +39,8 @@ static const char *const categories[] = {
 };
 
 struct class {
+	struct hnode	 node;		/* in table.names, by name */
+	bool		 in_names;	/* node is linked */
 	char		*name;
 	size_t		 name_len;
 	int		 code;		/* -1: Unclassified */
@@ -55,77 +58,51 @@ struct table {
 	size_t		 nentries;	/* classes [0, nentries) are entries */
 	size_t		 max_name_len;	/* longest class name, bytes */
 	uint16_t	*by_code;	/* TABLE_CODE_MAX + 1 slots */
-	uint32_t	*names;		/* 1 + class, 0: empty slot */
-	size_t		 names_mask;	/* slots - 1, slots a power of 2 */
-	size_t		 nnames;
+	struct hmap	 names;		/* classes with a name, by name */
 };
-
-static size_t
-hash_bytes(const char *s, size_t len)
-{
-	uint64_t h = 14695981039346656037ULL;	/* FNV-1a */
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
-	}
-	return (size_t)(h ^ (h >> 29));
-}
 
 /* Returns the class named by the span, or -1. */
 static long
 names_find(const struct table *t, const char *s, size_t len)
 {
-	size_t i;
+	struct hnode *n;
 
-	if (t->names == NULL || len > t->max_name_len)
+	if (len > t->max_name_len)
 		return -1;
-	i = hash_bytes(s, len) & t->names_mask;
-	while (t->names[i] != 0) {
-		const struct class *c = &t->cls[t->names[i] - 1];
+	for (n = hmap_first(&t->names, ew_hash(s, len)); n != NULL;
+	    n = hmap_next_same(n)) {
+		const struct class *c = container_of(n, struct class, node);
 
 		if (c->name_len == len && memcmp(c->name, s, len) == 0)
-			return (long)(t->names[i] - 1);
-		i = (i + 1) & t->names_mask;
+			return c - t->cls;
 	}
 	return -1;
 }
 
-static void
-names_put(uint32_t *slots, size_t mask, const struct class *c, uint32_t v)
-{
-	size_t i = hash_bytes(c->name, c->name_len) & mask;
-
-	while (slots[i] != 0)
-		i = (i + 1) & mask;
-	slots[i] = v;
-}
-
-/* Adds class cls to the name index, growing it to stay at most half
- * full. The caller has checked that the name is not there yet. */
+/* Adds class cls to the name index. The caller has checked that the
+ * name is not there yet. */
 static void
 names_insert(struct table *t, size_t cls)
 {
-	size_t i, slots = t->names_mask + 1;
+	struct class *c = &t->cls[cls];
 
-	if (t->names == NULL || (t->nnames + 1) * 2 > slots) {
-		uint32_t *grown;
-		size_t nslots = t->names == NULL ? 64 : slots * 2;
+	hmap_insert(&t->names, &c->node, ew_hash(c->name, c->name_len));
+	c->in_names = true;
+	if (c->name_len > t->max_name_len)
+		t->max_name_len = c->name_len;
+}
 
-		grown = xcalloc(nslots, sizeof(*grown));
-		for (i = 0; t->names != NULL && i < slots; i++)
-			if (t->names[i] != 0)
-				names_put(grown, nslots - 1,
-				    &t->cls[t->names[i] - 1], t->names[i]);
-		free(t->names);
-		t->names = grown;
-		t->names_mask = nslots - 1;
-	}
-	names_put(t->names, t->names_mask, &t->cls[cls], (uint32_t)cls + 1);
-	t->nnames++;
-	if (t->cls[cls].name_len > t->max_name_len)
-		t->max_name_len = t->cls[cls].name_len;
+/* Links the index again after the class array moved (amortised O(1)). */
+static void
+names_reindex(struct table *t)
+{
+	size_t i;
+
+	hmap_free(&t->names);
+	for (i = 0; i < t->ncls; i++)
+		if (t->cls[i].in_names)
+			hmap_insert(&t->names, &t->cls[i].node,
+			    t->cls[i].node.hash);
 }
 
 static struct class *
@@ -136,6 +113,7 @@ class_add(struct table *t)
 	if (t->ncls == t->cap) {
 		t->cap = t->cap ? t->cap * 2 : 64;
 		t->cls = xrealloc(t->cls, t->cap * sizeof(*t->cls));
+		names_reindex(t);	/* the classes moved */
 	}
 	c = &t->cls[t->ncls++];
 	memset(c, 0, sizeof(*c));
@@ -508,7 +486,7 @@ table_destroy(struct table *t)
 	}
 	free(t->cls);
 	free(t->by_code);
-	free(t->names);
+	hmap_free(&t->names);
 	free(t);
 }
 

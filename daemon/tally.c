@@ -12,20 +12,21 @@
  * key without escaping; values that differ only in such bytes share an
  * entry. An empty value is stored as "(empty)". The value "other" itself
  * counts under "other", so the breakdown never holds two "other" fields.
- * Entries and their hash are allocated on the first unclassified value,
- * since most tallies (one per bucket and class set) never see one.
+ * Entries and their index are allocated on the first unclassified
+ * value, since most tallies (one per bucket and class set) never see one.
  */
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base.h"
+#include "hmap.h"
 #include "tally.h"
 
-#define UNCL_SLOTS	(2 * TALLY_UNCL_MAX)	/* a power of 2 */
 #define UNCL_EMPTY	"(empty)"
 
 struct uncl {
+	struct hnode	node;				/* in tally.index */
 	char		v[TALLY_UNCL_VALUE_MAX + 1];	/* cleaned, NUL-ended */
 	size_t		len;				/* bytes, < sizeof(v) */
 	uint64_t	count;
@@ -38,7 +39,7 @@ struct tally {
 	struct uncl	*uncl;		/* first-seen order */
 	size_t		 nuncl;
 	size_t		 uncl_cap;
-	uint16_t	*slots;		/* UNCL_SLOTS: 1 + entry, 0: empty */
+	struct hmap	 index;		/* of uncl[], by value */
 	uint64_t	 other;
 	bool		 other_used;
 };
@@ -60,7 +61,7 @@ tally_destroy(struct tally *t)
 		return;
 	free(t->counts);
 	free(t->uncl);
-	free(t->slots);
+	hmap_free(&t->index);
 	free(t);
 }
 
@@ -72,8 +73,7 @@ tally_reset(struct tally *t)
 	t->nuncl = 0;
 	t->other = 0;
 	t->other_used = false;
-	if (t->slots != NULL)
-		memset(t->slots, 0, UNCL_SLOTS * sizeof(*t->slots));
+	hmap_free(&t->index);
 }
 
 void
@@ -83,19 +83,6 @@ tally_add(struct tally *t, size_t cls, uint64_t n)
 		return;
 	t->counts[cls] += n;
 	t->total += n;
-}
-
-static size_t
-hash_value(const char *s, size_t len)
-{
-	uint32_t h = 2166136261u;	/* FNV-1a */
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 16777619u;
-	}
-	return (size_t)(h ^ (h >> 15));
 }
 
 static void
@@ -109,24 +96,23 @@ add_other(struct tally *t, uint64_t n)
 static void
 add_clean(struct tally *t, const char *v, size_t len, uint64_t n)
 {
-	size_t i;
+	uint64_t hash = ew_hash(v, len);
+	struct hnode *node;
 	struct uncl *u;
+	size_t i;
 
 	if (len == strlen(TALLY_UNCL_OTHER) &&
 	    memcmp(v, TALLY_UNCL_OTHER, len) == 0) {
 		add_other(t, n);
 		return;
 	}
-	if (t->slots == NULL)
-		t->slots = xcalloc(UNCL_SLOTS, sizeof(*t->slots));
-	i = hash_value(v, len) & (UNCL_SLOTS - 1);
-	while (t->slots[i] != 0) {
-		u = &t->uncl[t->slots[i] - 1];
+	for (node = hmap_first(&t->index, hash); node != NULL;
+	    node = hmap_next_same(node)) {
+		u = container_of(node, struct uncl, node);
 		if (u->len == len && memcmp(u->v, v, len) == 0) {
 			u->count += n;
 			return;
 		}
-		i = (i + 1) & (UNCL_SLOTS - 1);
 	}
 	if (t->nuncl == TALLY_UNCL_MAX) {	/* SPEC §5: later new values */
 		add_other(t, n);
@@ -137,13 +123,18 @@ add_clean(struct tally *t, const char *v, size_t len, uint64_t n)
 		if (t->uncl_cap > TALLY_UNCL_MAX)
 			t->uncl_cap = TALLY_UNCL_MAX;
 		t->uncl = xrealloc(t->uncl, t->uncl_cap * sizeof(*t->uncl));
+		/* the entries moved: index them again (amortised O(1)) */
+		hmap_free(&t->index);
+		for (i = 0; i < t->nuncl; i++)
+			hmap_insert(&t->index, &t->uncl[i].node,
+			    t->uncl[i].node.hash);
 	}
 	u = &t->uncl[t->nuncl++];
 	memcpy(u->v, v, len);
 	u->v[len] = '\0';
 	u->len = len;
 	u->count = n;
-	t->slots[i] = (uint16_t)t->nuncl;
+	hmap_insert(&t->index, &u->node, hash);
 }
 
 void
