@@ -215,6 +215,10 @@ notify_status(struct notify *n, const char *fmt, ...)
 	memcpy(n->held, text, sizeof(n->held));
 	if (!n->has_held) {
 		n->has_held = true;
+		/* the timer counts from the loop's cached time, which may be
+		 * older than now (a reload that blocked): refresh it, or the
+		 * held status would go out early */
+		uv_update_time(n->status_timer.loop);
 		uv_timer_start(&n->status_timer, status_timer_cb,
 		    since >= NOTIFY_STATUS_MS ? 0 : NOTIFY_STATUS_MS - since, 0);
 	}
