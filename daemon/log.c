@@ -37,8 +37,7 @@ log_init(void)
 int
 log_level_parse(const char *s)
 {
-	char *end;
-	long n;
+	uint64_t n;
 
 	if (strcasecmp(s, "err") == 0 || strcasecmp(s, "error") == 0)
 		return LOG_LEVEL_ERR;
@@ -48,8 +47,7 @@ log_level_parse(const char *s)
 		return LOG_LEVEL_INFO;
 	if (strcasecmp(s, "debug") == 0)
 		return LOG_LEVEL_DEBUG;
-	n = strtol(s, &end, 10);
-	if (*s != '\0' && *end == '\0' && n >= 3 && n <= 7)
+	if (ew_parse_dec(s, SIZE_MAX, 7, &n) == strlen(s) && n >= 3)
 		return (int)n;
 	return -1;
 }
@@ -83,15 +81,15 @@ log_write(int level, const char *fmt, ...)
 	if (journal) {
 		r = snprintf(line, sizeof(line), "<%d>", level);
 	} else {
-		struct timespec ts;
+		uint64_t ms = ew_wall_ms();
+		time_t sec = (time_t)(ms / 1000);
 		struct tm tm;
 
-		clock_gettime(CLOCK_REALTIME, &ts);
-		gmtime_r(&ts.tv_sec, &tm);
+		gmtime_r(&sec, &tm);
 		r = snprintf(line, sizeof(line),
 		    "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %-5s ",
 		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000,
+		    tm.tm_min, tm.tm_sec, (long)(ms % 1000),
 		    level_name(level));
 	}
 	n = r > 0 ? (size_t)r : 0;
