@@ -9,7 +9,9 @@
 #ifndef EW_MATCH_PRIV_H
 #define EW_MATCH_PRIV_H
 
-#define PCRE2_CODE_UNIT_WIDTH 8
+#ifndef PCRE2_CODE_UNIT_WIDTH
+#define PCRE2_CODE_UNIT_WIDTH 8	/* byte mode, as in match.c */
+#endif
 
 #include <pcre2.h>
 #include <stdbool.h>
