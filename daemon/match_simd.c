@@ -24,7 +24,6 @@
 
 /* --- counting lines ------------------------------------------------ */
 
-
 /*
  * The chunk kernels: count the '\n' in whole CHUNKs of p[0, n) into
  * *lines, and *run, the newline-free chunks in a row. Each stops after the
