@@ -203,7 +203,8 @@ esac
 # Description: a synopsis, then a long description that does not repeat it.
 synopsis=$(field Description | sed -n 1p)
 body=$(field Description | tail -n +2 | sed 's/^ //')
-[ -n "$synopsis" ] && [ -n "$body" ] || fail "Description: no synopsis or no body"
+[ -n "$synopsis" ] || fail "Description: no synopsis"
+[ -n "$body" ] || fail "Description: no long description"
 ! printf '%s\n' "$body" | grep -qxF -- "$synopsis" ||
 	fail "Description: the synopsis is repeated in the body"
 depends=$(field Depends)
