@@ -2,7 +2,10 @@
  * match: an input's PCRE2 patterns run over blocks of whole lines (SPEC §5,
  * §12). It owns the compiled patterns, one match data block and one JIT
  * stack per matcher; matcher_scan allocates nothing, logs nothing and keeps
- * no pointer into the block after it returns.
+ * no pointer into the block after it returns. This file compiles and
+ * scans; the needle rule is in match_needle.c, the SIMD kernels (newline
+ * count, needle search) in match_simd.c, and match_priv.h is what the
+ * three share.
  *
  * Each pattern is compiled twice, PCRE2_MULTILINE, in byte mode (never
  * UTF, so NUL and invalid UTF-8 are plain bytes), both JIT-compiled (a
@@ -31,20 +34,22 @@
  * Lines over max_line are exact: each is tried alone by every pattern.
  *
  * A pattern that starts with a literal (its "needle", see "The needle
- * rule" below) is searched another way, as a JSON pattern's first byte,
- * '"', would stop the JIT search at every key: a SIMD substring search
- * finds each place the needle starts, and there an anchored copy of the
- * pattern (anc_re, NEWLINE_LF) runs on that line alone, cut to max_line,
- * unless a cheap test shows it would fail (a \b, the byte after the
- * needle). Every match starts at such a place, so trying them left to
- * right finds the line's first match, and a line without the needle
- * cannot match: skipping it is exact, long lines included, and none of
- * the misses above can happen. Such a pattern has no buf_re.
+ * rule" in match_needle.c) is searched another way, as a JSON pattern's
+ * first byte, '"', would stop the JIT search at every key: a SIMD
+ * substring search finds each place the needle starts, and there an
+ * anchored copy of the pattern (anc_re, NEWLINE_LF) runs on that line
+ * alone, cut to max_line, unless a cheap test shows it would fail (a \b,
+ * the byte after the needle). Every match starts at such a place, so
+ * trying them left to right finds the line's first match, and a line
+ * without the needle cannot match: skipping it is exact, long lines
+ * included, and none of the misses above can happen. Such a pattern has
+ * no buf_re.
  *
  * Lines are counted in the wake of the search, WINDOW bytes at most behind
  * it so the bytes are still in cache, CHUNK bytes at a time (SSE2, or AVX2
- * when the CPU has it). The same pass spots the newline-free runs long
- * enough to hold a line over max_line; only those get per-line work.
+ * when the CPU has it: match_simd.c). The same pass spots the
+ * newline-free runs long enough to hold a line over max_line; only those
+ * get per-line work.
  *
  * Invariants: windows start at a line start and end just after a '\n' (or
  * at the block end), so no per-line state crosses a window; a pattern's
@@ -62,43 +67,15 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(EW_NO_AVX2)
-#include <immintrin.h>
-#define EW_HAVE_AVX2	1	/* a kernel chosen at run time */
-#endif
 
 #include "base.h"
 #include "config.h"
 #include "match.h"
+#include "match_priv.h"
 
 #define WINDOW		(256u << 10)	/* bytes: searched, then counted */
 #define JIT_STACK_MIN	(32u << 10)	/* bytes */
 #define JIT_STACK_MAX	(1u << 20)	/* bytes */
-#define CHUNK		128		/* bytes per newline count step */
-#define NO_HIT		SIZE_MAX	/* hit_ls: no more in the window */
-#define NEEDLE_MAX	32		/* bytes of a needle kept */
-
-/* A newline-count kernel: see chunks_sse2(). */
-typedef size_t chunks_fn(const char *p, size_t n, size_t k, size_t *run,
-    uint64_t *lines);
-
-/* A literal every match starts with; searched by its two rarest bytes. */
-struct needle {
-	unsigned char	 s[NEEDLE_MAX];
-	size_t		 len;		/* 0: the pattern has none */
-	size_t		 o1, o2, o3;	/* offsets of the bytes compared */
-	uint64_t	 head, tail;	/* see ends() */
-	bool		 word_start;	/* a \b before a word byte: the byte
-					 * before a match is not one */
-	size_t		 used;		/* pattern bytes it stands for */
-	bool		 has_next;	/* next[] is known */
-	uint8_t		 next[32];	/* bit set: the bytes that may come
-					 * after it in a match */
-};
-
-/* A needle search kernel: see "The needle kernels" below. */
-typedef size_t find_fn(const struct needle *nd, const char *buf, size_t i,
-    size_t end);
 
 struct pattern {
 	pcre2_code	*buf_re;	/* NEWLINE_ANYCRLF: the search */
@@ -164,7 +141,9 @@ report(match_hit_fn *hit, void *arg, const char *base, size_t ca, size_t cb,
 
 /* --- counting lines ------------------------------------------------ */
 
-/* The last '\n' in p[0, n), or NULL (memrchr is a GNU extension). */
+/* The last '\n' in p[0, n), or NULL (memrchr is a GNU extension). Not a
+ * kernel of match_simd.c: the scan calls it at every hit, and here the
+ * compiler sees it whole. */
 static const char *
 last_nl(const char *p, size_t n)
 {
@@ -194,305 +173,7 @@ content_len(const char *ls, size_t raw)
 	return raw > 0 && ls[raw - 1] == '\r' ? raw - 1 : raw;
 }
 
-/*
- * The chunk kernels: count the '\n' in whole CHUNKs of p[0, n) into
- * *lines, and *run, the newline-free chunks in a row. Each stops after the
- * chunk that brings *run to k, or when less than a CHUNK is left; returns
- * the bytes it went through. Byte counters are summed before they could
- * wrap (a lane takes at most CHUNK / vector width per chunk).
- */
-
-#define LOAD128(p)	_mm_loadu_si128((const __m128i *)(const void *)(p))
-#define LOAD256(p)	_mm256_loadu_si256((const __m256i *)(const void *)(p))
-
-#ifdef __SSE2__
-static uint64_t
-sum_bytes128(__m128i acc)
-{
-	__m128i s = _mm_sad_epu8(acc, _mm_setzero_si128());
-
-	return (uint64_t)(unsigned)_mm_cvtsi128_si32(s) +
-	    (uint64_t)(unsigned)_mm_cvtsi128_si32(_mm_srli_si128(s, 8));
-}
-
-static size_t
-chunks_sse2(const char *p, size_t n, size_t k, size_t *run, uint64_t *lines)
-{
-	const __m128i nl = _mm_set1_epi8('\n');
-	__m128i acc = _mm_setzero_si128(), any, e;
-	size_t i = 0, j, r = *run;
-	unsigned iters = 0;
-
-	while (n - i >= CHUNK) {
-		any = _mm_setzero_si128();
-		for (j = 0; j < CHUNK; j += 16) {
-			e = _mm_cmpeq_epi8(LOAD128(p + i + j), nl);
-			acc = _mm_sub_epi8(acc, e);
-			any = _mm_or_si128(any, e);
-		}
-		i += CHUNK;
-		if (++iters == 255 / (CHUNK / 16)) {
-			*lines += sum_bytes128(acc);
-			acc = _mm_setzero_si128();
-			iters = 0;
-		}
-		/* branch-free: lines are too short to predict this */
-		r = (r + 1) & -(size_t)(_mm_movemask_epi8(any) == 0);
-		if (r >= k)
-			break;
-	}
-	*lines += sum_bytes128(acc);
-	*run = r;
-	return i;
-}
-#endif
-
-#ifdef EW_HAVE_AVX2
-__attribute__((target("avx2")))
-static uint64_t
-sum_bytes256(__m256i acc)
-{
-	__m256i s = _mm256_sad_epu8(acc, _mm256_setzero_si256());
-	__m128i t = _mm_add_epi64(_mm256_castsi256_si128(s),
-	    _mm256_extracti128_si256(s, 1));
-
-	return (uint64_t)_mm_cvtsi128_si64(t) +
-	    (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(t, t));
-}
-
-__attribute__((target("avx2")))
-static size_t
-chunks_avx2(const char *p, size_t n, size_t k, size_t *run, uint64_t *lines)
-{
-	const __m256i nl = _mm256_set1_epi8('\n');
-	__m256i acc = _mm256_setzero_si256(), a, b, c, d, sum;
-	size_t i = 0, r = *run;
-	unsigned iters = 0;
-
-	while (n - i >= CHUNK) {
-		a = _mm256_cmpeq_epi8(LOAD256(p + i), nl);
-		b = _mm256_cmpeq_epi8(LOAD256(p + i + 32), nl);
-		c = _mm256_cmpeq_epi8(LOAD256(p + i + 64), nl);
-		d = _mm256_cmpeq_epi8(LOAD256(p + i + 96), nl);
-		/* lanes of -1 each: their sum is -4..0, zero iff no '\n' */
-		sum = _mm256_add_epi8(_mm256_add_epi8(a, b),
-		    _mm256_add_epi8(c, d));
-		acc = _mm256_sub_epi8(acc, sum);
-		i += CHUNK;
-		if (++iters == 255 / (CHUNK / 32)) {
-			*lines += sum_bytes256(acc);
-			acc = _mm256_setzero_si256();
-			iters = 0;
-		}
-		r = (r + 1) & -(size_t)(_mm256_movemask_epi8(sum) == 0);
-		if (r >= k)
-			break;
-	}
-	*lines += sum_bytes256(acc);
-	*run = r;
-	return i;
-}
-#endif
-
-#ifndef __SSE2__
-static size_t
-chunks_word(const char *p, size_t n, size_t k, size_t *run, uint64_t *lines)
-{
-	const uint64_t ones = 0x0101010101010101ULL;
-	const uint64_t low7 = 0x7f7f7f7f7f7f7f7fULL;
-	uint64_t w, x, z, count;
-	size_t i = 0, j, r = *run;
-
-	while (n - i >= CHUNK) {
-		count = 0;
-		for (j = 0; j < CHUNK; j += 8) {
-			memcpy(&w, p + i + j, 8);
-			x = w ^ (ones * '\n');
-			/* 0x80 in each byte of x that is zero, exactly */
-			z = ~(((x & low7) + low7) | x | low7);
-			count += ((z >> 7) * ones) >> 56;
-		}
-		*lines += count;
-		i += CHUNK;
-		r = (r + 1) & -(size_t)(count == 0);
-		if (r >= k)
-			break;
-	}
-	*run = r;
-	return i;
-}
-#endif
-
-/* The widest kernel this CPU runs. */
-static chunks_fn *
-chunks_pick(void)
-{
-#ifdef EW_HAVE_AVX2
-	__builtin_cpu_init();
-	if (__builtin_cpu_supports("avx2"))
-		return chunks_avx2;
-#endif
-#ifdef __SSE2__
-	return chunks_sse2;
-#else
-	return chunks_word;
-#endif
-}
-
-/* --- needles ------------------------------------------------------- */
-
-/*
- * The needle rule. A pattern has a needle when all of this holds, read
- * conservatively (anything unexpected: no needle, the JIT search path):
- *
- * - nowhere: a '|' outside groups (a top-level alternation); a '^' outside
- *   a class; \A or \G (an anchored try at the needle would change them);
- *   \Q (it hides metacharacters); "(*" (verbs such as (*SKIP) and
- *   (*COMMIT) steer the start positions of a search, and the leading ones
- *   set options); "(?" other than the groups "(?:", "(?<name>", "(?'",
- *   "(?P<", "(?|", "(?>" and the assertions "(?=", "(?!", "(?<=", "(?<!"
- *   (so no inline options such as (?i) or (?x), no comments, callouts,
- *   conditions or recursion); a '[' inside a class (POSIX classes);
- * - at the start: any number of \b, then a run of literal bytes: a byte
- *   that is none of \ ^ $ . [ ] | ( ) ? * + { }, or a backslash and an
- *   ASCII byte that is neither a letter nor a digit ("\=" is "=");
- *   '\n' and '\r' end the run. A byte followed by ? * + or { is left
- *   out, and ends the run, as it may be missing or repeated;
- * - that run is at least 2 bytes (one byte: PCRE2's own first code unit
- *   search does as well); it is kept up to NEEDLE_MAX bytes.
- *
- * The patterns are compiled without PCRE2_CASELESS or PCRE2_EXTENDED and
- * in byte mode, so those bytes stand for themselves, and as no top-level
- * branch can skip them, every match starts with them, after \b assertions
- * that consume nothing.
- */
-
-static bool
-group_ok(const char *s)		/* s: just after "(?" */
-{
-	switch (s[0]) {
-	case ':': case '=': case '!': case '>': case '|': case '\'':
-		return true;
-	case '<':
-		return true;	/* (?<name>, (?<= or (?<! */
-	case 'P':
-		return s[1] == '<';
-	default:
-		return false;
-	}
-}
-
-/* Whether pattern s passes the "nowhere" part of the needle rule. */
-static bool
-pattern_is_plain(const char *s)
-{
-	int depth = 0;
-	bool cls = false;
-
-	for (; *s != '\0'; s++) {
-		if (*s == '\\') {
-			if (s[1] == '\0' || s[1] == 'Q' || s[1] == 'A' ||
-			    s[1] == 'G')
-				return false;
-			if (s[1] == 'c') {	/* \cX: X is any byte */
-				if (s[2] == '\0')
-					return false;
-				s++;
-			}
-			s++;
-			continue;
-		}
-		if (cls) {
-			if (*s == '[')
-				return false;
-			if (*s == ']')
-				cls = false;
-			continue;
-		}
-		switch (*s) {
-		case '[':
-			cls = true;
-			if (s[1] == '^')
-				s++;
-			if (s[1] == ']')	/* a leading ']' is a byte */
-				s++;
-			break;
-		case '(':
-			if (s[1] == '*' || (s[1] == '?' && !group_ok(s + 2)))
-				return false;
-			depth++;
-			break;
-		case ')':
-			if (--depth < 0)
-				return false;
-			break;
-		case '|':
-			if (depth == 0)
-				return false;
-			break;
-		case '^':
-			return false;
-		default:
-			break;
-		}
-	}
-	return depth == 0 && !cls;
-}
-
-static bool
-is_quantifier(char c)
-{
-	return c == '?' || c == '*' || c == '+' || c == '{';
-}
-
-/* matcher_needle(); *lead_b: the needle comes after a \b; *used: the
- * pattern bytes it stands for, \b included. */
-static size_t
-needle_parse(const char *pattern, char *out, size_t cap, bool *lead_b,
-    size_t *used)
-{
-	const char *s = pattern;
-	unsigned char c;
-	size_t n = 0, step;
-
-	*lead_b = false;
-	if (!pattern_is_plain(pattern))
-		return 0;
-	while (s[0] == '\\' && s[1] == 'b') {
-		s += 2;
-		*lead_b = true;
-	}
-	while (n < cap) {
-		c = (unsigned char)s[0];
-		if (c == '\\') {
-			c = (unsigned char)s[1];
-			if (c == '\0' || c >= 0x80 || (c >= '0' && c <= '9') ||
-			    (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))
-				break;
-			step = 2;
-		} else {
-			if (c == '\0' || strchr("^$.[]|()?*+{}", c) != NULL)
-				break;
-			step = 1;
-		}
-		if (c == '\n' || c == '\r' || is_quantifier(s[step]))
-			break;
-		out[n++] = (char)c;
-		s += step;
-	}
-	*used = (size_t)(s - pattern);
-	return n >= 2 ? n : 0;
-}
-
-size_t
-matcher_needle(const char *pattern, char *out, size_t cap)
-{
-	bool lead_b;
-	size_t used;
-
-	return needle_parse(pattern, out, cap, &lead_b, &used);
-}
-
+/* Whether byte c is in the 256-bit set (a needle's next[]). */
 static bool
 byte_in(const uint8_t *set, char c)
 {
@@ -501,290 +182,7 @@ byte_in(const uint8_t *set, char c)
 	return (set[u / 8] >> (u % 8)) & 1;
 }
 
-/* A word byte for \b: PCRE2's default tables, byte mode, no UCP. */
-static bool
-is_word(unsigned char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
-	    (c >= 'a' && c <= 'z') || c == '_';
-}
-
-/* How common a byte is in log lines: 0 for the rarest. */
-static size_t
-byte_rank(unsigned char c)
-{
-	static const char common[] =
-	    " \"e:,ta=o0in1sr2l_dc3u-p/4h5m6g7.8f9yvwbkTEZ{}";
-	const char *q = c != 0 ? strchr(common, (char)c) : NULL;
-
-	return q != NULL ? sizeof(common) - (size_t)(q - common) : 0;
-}
-
-/* The first and last 8, 4 or 2 bytes of p[0, n), 2 <= n <= 16: together
- * they cover it. */
-static void
-ends(const void *p, size_t n, uint64_t *a, uint64_t *b)
-{
-	const char *s = p;
-	uint32_t a4, b4;
-	uint16_t a2, b2;
-
-	if (n >= 8) {
-		memcpy(a, s, 8);
-		memcpy(b, s + n - 8, 8);
-	} else if (n >= 4) {
-		memcpy(&a4, s, 4);
-		memcpy(&b4, s + n - 4, 4);
-		*a = a4;
-		*b = b4;
-	} else {
-		memcpy(&a2, s, 2);
-		memcpy(&b2, s + n - 2, 2);
-		*a = a2;
-		*b = b2;
-	}
-}
-
-/* Whether the needle is at p, which has nd->len bytes. No calls: the
- * kernels keep their vectors in registers. */
-static inline bool
-needle_at(const struct needle *nd, const char *p)
-{
-	uint64_t a, b;
-	size_t i;
-
-	if (nd->len <= 16) {
-		ends(p, nd->len, &a, &b);
-		return a == nd->head && b == nd->tail;
-	}
-	for (i = 0; i < nd->len; i += 8) {
-		if (i + 8 > nd->len)
-			i = nd->len - 8;
-		memcpy(&a, p + i, 8);
-		memcpy(&b, nd->s + i, 8);
-		if (a != b)
-			return false;
-	}
-	return true;
-}
-
-static void
-needle_init(struct needle *nd, const char *pattern)
-{
-	bool lead_b;
-	size_t i;
-
-	memset(nd, 0, sizeof(*nd));
-	nd->len = needle_parse(pattern, (char *)nd->s, NEEDLE_MAX, &lead_b,
-	    &nd->used);
-	if (nd->len == 0)
-		return;
-	nd->word_start = lead_b && is_word(nd->s[0]);
-	/* the rarest byte, the last and the first (bytes far apart go
-	 * together less often than neighbours); or the next rarest when
-	 * the rarest is one of those */
-	nd->o1 = 0;
-	for (i = 1; i < nd->len; i++)
-		if (byte_rank(nd->s[i]) < byte_rank(nd->s[nd->o1]))
-			nd->o1 = i;
-	nd->o2 = nd->len - 1;
-	nd->o3 = 0;
-	if (nd->o1 == 0 || nd->o1 == nd->len - 1) {
-		nd->o1 = nd->len > 2 ? 1 : 0;
-		for (i = 2; i + 1 < nd->len; i++)
-			if (byte_rank(nd->s[i]) < byte_rank(nd->s[nd->o1]))
-				nd->o1 = i;
-	}
-	ends(nd->s, nd->len, &nd->head, &nd->tail);
-}
-
-/*
- * The needle kernels: the first i' >= i with the needle at buf[i', end),
- * or NO_HIT. Each compares a block of start positions at once ("generic
- * SIMD"): the bytes at o1, o2 and o3 from each start against the needle's,
- * and checks each start where all three agree with needle_at().
- */
-
-#if defined(__SSE2__) || defined(EW_HAVE_AVX2)
-/* Blocks come from a read() a few MiB long, so from L3: fetch ahead, across
- * the page boundaries where the hardware stops. A prefetch never faults;
- * the address is computed as an integer, as it may be past the end. */
-#define PREFETCH(buf, off) \
-	_mm_prefetch((const char *)((uintptr_t)(buf) + (off)), _MM_HINT_T0)
-
-/* Starts i .. end - len, one by one: the tail of the SIMD kernels. */
-static size_t
-find_tail(const struct needle *nd, const char *buf, size_t i, size_t end)
-{
-	const unsigned char *b = (const unsigned char *)buf;
-
-	for (; end - i >= nd->len; i++)
-		if (b[i + nd->o1] == nd->s[nd->o1] && needle_at(nd, buf + i))
-			return i;
-	return NO_HIT;
-}
-
-/* The first start in the mask bits (bit j: start i + j) with the whole
- * needle, or NO_HIT. */
-static size_t
-find_bits(const struct needle *nd, const char *buf, size_t i, uint64_t bits)
-{
-	size_t j;
-
-	while (bits != 0) {
-		j = i + (size_t)__builtin_ctzll(bits);
-		if (needle_at(nd, buf + j))
-			return j;
-		bits &= bits - 1;
-	}
-	return NO_HIT;
-}
-#endif
-
-#ifdef __SSE2__
-static size_t
-find_sse2(const struct needle *nd, const char *buf, size_t i, size_t end)
-{
-	const __m128i b1 = _mm_set1_epi8((char)nd->s[nd->o1]);
-	const __m128i b2 = _mm_set1_epi8((char)nd->s[nd->o2]);
-	const __m128i b3 = _mm_set1_epi8((char)nd->s[nd->o3]);
-	const char *p1 = buf + nd->o1, *p2 = buf + nd->o2, *p3 = buf + nd->o3;
-	uint64_t bits;
-	size_t j, r, len = nd->len;
-
-	if (i > end)
-		return NO_HIT;
-	/* starts i .. i + 63 and their loads stay inside buf[0, end) */
-	for (; end - i >= 64 + len; i += 64) {
-		PREFETCH(buf, i + 1024);
-		bits = 0;
-		for (j = 0; j < 64; j += 16)
-			bits |= (uint64_t)(unsigned)_mm_movemask_epi8(
-			    _mm_and_si128(_mm_and_si128(
-			    _mm_cmpeq_epi8(LOAD128(p1 + i + j), b1),
-			    _mm_cmpeq_epi8(LOAD128(p2 + i + j), b2)),
-			    _mm_cmpeq_epi8(LOAD128(p3 + i + j), b3))) << j;
-		if (bits != 0 && (r = find_bits(nd, buf, i, bits)) != NO_HIT)
-			return r;
-	}
-	return find_tail(nd, buf, i, end);
-}
-#endif
-
-#ifdef EW_HAVE_AVX2
-__attribute__((target("avx2")))
-static size_t
-find_avx2(const struct needle *nd, const char *buf, size_t i, size_t end)
-{
-	const __m256i b1 = _mm256_set1_epi8((char)nd->s[nd->o1]);
-	const __m256i b2 = _mm256_set1_epi8((char)nd->s[nd->o2]);
-	const __m256i b3 = _mm256_set1_epi8((char)nd->s[nd->o3]);
-	const char *p1 = buf + nd->o1, *p2 = buf + nd->o2, *p3 = buf + nd->o3;
-	__m256i x, y;
-	uint64_t bits;
-	size_t r, len = nd->len;
-
-	if (i > end)
-		return NO_HIT;
-	for (; end - i >= 64 + len; i += 64) {
-		PREFETCH(buf, i + 1024);
-		x = _mm256_and_si256(_mm256_and_si256(
-		    _mm256_cmpeq_epi8(LOAD256(p1 + i), b1),
-		    _mm256_cmpeq_epi8(LOAD256(p2 + i), b2)),
-		    _mm256_cmpeq_epi8(LOAD256(p3 + i), b3));
-		y = _mm256_and_si256(_mm256_and_si256(
-		    _mm256_cmpeq_epi8(LOAD256(p1 + i + 32), b1),
-		    _mm256_cmpeq_epi8(LOAD256(p2 + i + 32), b2)),
-		    _mm256_cmpeq_epi8(LOAD256(p3 + i + 32), b3));
-		if (!_mm256_testz_si256(_mm256_or_si256(x, y),
-		    _mm256_or_si256(x, y))) {
-			bits = (uint64_t)(uint32_t)_mm256_movemask_epi8(x) |
-			    (uint64_t)(uint32_t)_mm256_movemask_epi8(y) << 32;
-			if ((r = find_bits(nd, buf, i, bits)) != NO_HIT)
-				return r;
-		}
-	}
-	return find_tail(nd, buf, i, end);
-}
-#endif
-
-#ifndef __SSE2__
-static size_t
-find_word(const struct needle *nd, const char *buf, size_t i, size_t end)
-{
-	const char *q;
-
-	while (i <= end && end - i >= nd->len) {
-		q = memchr(buf + i + nd->o1, nd->s[nd->o1],
-		    end - i - nd->len + 1);
-		if (q == NULL)
-			return NO_HIT;
-		i = (size_t)(q - buf) - nd->o1;
-		if (needle_at(nd, buf + i))
-			return i;
-		i++;
-	}
-	return NO_HIT;
-}
-#endif
-
-/* The widest needle kernel this CPU runs. */
-static find_fn *
-find_pick(void)
-{
-#ifdef EW_HAVE_AVX2
-	__builtin_cpu_init();
-	if (__builtin_cpu_supports("avx2"))
-		return find_avx2;
-#endif
-#ifdef __SSE2__
-	return find_sse2;
-#else
-	return find_word;
-#endif
-}
-
 /* --- compiling ----------------------------------------------------- */
-
-/*
- * The bytes that may follow p's needle in a match, from PCRE2's own
- * start-of-match analysis of the rest of the pattern compiled alone: its
- * first code unit or its start bitmap, when it cannot match empty. That
- * rest reads the same alone: the needle holds no group, and the rule
- * keeps out verbs, recursion and callouts; \K, which makes the minimum
- * length moot, leaves next[] unknown, as does anything unexpected.
- */
-static void
-needle_next(struct needle *nd, const char *pattern, pcre2_compile_context *cc)
-{
-	const uint8_t *map = NULL;
-	pcre2_code *re;
-	PCRE2_SIZE erroff;
-	uint32_t type = 2, unit = 0, minlen = 0;
-	int rc;
-
-	if (strstr(pattern, "\\K") != NULL)
-		return;
-	re = pcre2_compile((PCRE2_SPTR)(pattern + nd->used),
-	    PCRE2_ZERO_TERMINATED, PCRE2_MULTILINE | PCRE2_NEVER_UTF, &rc,
-	    &erroff, cc);
-	if (re == NULL)
-		return;
-	if (pcre2_pattern_info(re, PCRE2_INFO_MINLENGTH, &minlen) == 0 &&
-	    minlen > 0 &&
-	    pcre2_pattern_info(re, PCRE2_INFO_FIRSTCODETYPE, &type) == 0) {
-		if (type == 1 && pcre2_pattern_info(re,
-		    PCRE2_INFO_FIRSTCODEUNIT, &unit) == 0 && unit < 256) {
-			nd->next[unit / 8] |= (uint8_t)(1u << (unit % 8));
-			nd->has_next = true;
-		} else if (type == 0 && pcre2_pattern_info(re,
-		    PCRE2_INFO_FIRSTBITMAP, &map) == 0 && map != NULL) {
-			memcpy(nd->next, map, sizeof(nd->next));
-			nd->has_next = true;
-		}
-	}
-	pcre2_code_free(re);
-}
 
 static pcre2_code *
 compile(const struct config_input *in, size_t i, const char *config_path,
@@ -872,8 +270,8 @@ matcher_create(const struct config_input *in, const char *config_path,
 	uint32_t ncap, maxcap = 0;
 	size_t i;
 
-	m->chunks = chunks_pick();
-	m->find = find_pick();
+	m->chunks = match_pick_chunks();
+	m->find = match_pick_find();
 	m->pat = xcalloc(in->npatterns > 0 ? in->npatterns : 1,
 	    sizeof(*m->pat));
 	cc_buf = pcre2_compile_context_create(NULL);

@@ -3,7 +3,8 @@
  * whole lines. One JIT call searches a whole block; a hit is then checked
  * on its line alone, so a match never spans two lines whatever the pattern
  * (SPEC §5). First pattern that matches a line wins; each line counts at
- * most once. Core module: pcre2.h stays in match.c.
+ * most once. Core module: pcre2.h stays in the match files (match.c,
+ * match_needle.c, match_simd.c and their private match_priv.h).
  */
 #ifndef EW_MATCH_H
 #define EW_MATCH_H
@@ -44,9 +45,9 @@ void		 matcher_scan(struct matcher *m, const char *buf, size_t len,
 		    struct match_stats *st);
 
 /* The literal bytes that every match of pattern starts with, by the
- * conservative rule in match.c that matcher_create uses: copies up to cap
- * of them to out and returns how many, or 0 when the rule finds fewer
- * than 2. Exposed for tests. */
+ * conservative rule in match_needle.c that matcher_create uses: copies up
+ * to cap of them to out and returns how many, or 0 when the rule finds
+ * fewer than 2. Exposed for tests. */
 size_t		 matcher_needle(const char *pattern, char *out, size_t cap);
 
 #endif

@@ -3,8 +3,12 @@
 # skipping those already there. Idempotent and non-interactive.
 set -euo pipefail
 
+# The tests also need: systemd (systemd-analyze, service_unit.sh), lintian,
+# mandoc and man-db (the package and the manual pages, install.sh),
+# faketime (a wall clock stepped under the daemon).
 pkgs=(gcc make cmake pkg-config libuv1-dev libpcre2-dev libhiredis-dev
-      libyaml-dev libsystemd-dev redis-server redis-tools python3 procps valgrind cppcheck)
+      libyaml-dev libsystemd-dev redis-server redis-tools python3 procps valgrind cppcheck
+      systemd lintian mandoc man-db faketime)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
