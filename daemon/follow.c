@@ -1014,7 +1014,7 @@ follow_stored_done(struct follow *fl)
 	for (i = 0; i < fl->nfiles; i++) {
 		struct followed *f = fl->files[i];
 
-		if (f->t != NULL && !f->placed)
+		if (f->state != FILE_CLOSED && !f->placed)
 			place(fl, f);
 	}
 }
