@@ -625,7 +625,6 @@ file_cb(void *arg, size_t input, const char *path, const struct stat *st)
 	struct ew_err err = { 0 };
 	struct tailer_step out;
 	struct tailer *t;
-	int e;
 
 	if (f != NULL) {
 		if (f->scan_gen == fl->scan_gen)
@@ -658,8 +657,7 @@ file_cb(void *arg, size_t input, const char *path, const struct stat *st)
 	}
 	t = tailer_open(path, fl->setup->cfg->inputs[input].max_line, &err);
 	if (t == NULL) {
-		e = errno;
-		if (e != ENOENT)	/* ENOENT: gone since the scan */
+		if (errno != ENOENT)	/* ENOENT: gone since the scan */
 			open_failed(fl, path, &err);
 		return;
 	}
@@ -784,7 +782,6 @@ static void
 check_linked(struct follow *fl, struct followed *c)
 {
 	struct followed *o = find_field(fl, c->copy_of);
-	int64_t at;
 
 	if (o != NULL && o->state == FILE_ACTIVE &&
 	    same_head(path_of(o), path_of(c)) != 0)
@@ -797,8 +794,7 @@ check_linked(struct follow *fl, struct followed *c)
 	free(c->copy_of);
 	c->copy_of = NULL;
 	c->state = FILE_ACTIVE;
-	at = tailer_seek(c->t, 0);
-	(void)at;
+	(void)tailer_seek(c->t, 0);
 	c->committed = 0;
 	c->dirty = true;
 	log_info("%s: not a copy after all, reading from its first byte",
