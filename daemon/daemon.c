@@ -77,7 +77,6 @@ struct daemon {
 	char		*password;	/* the sink's, to see a reload change it */
 
 	struct spike	*spike;		/* SPEC §9, this host only */
-	uint64_t	 spike_seen[MAX_CLASSES];	/* agg totals fed */
 	uint64_t	 alert_n;	/* alerts raised since start */
 
 	bool		 stopping;
@@ -101,7 +100,7 @@ static void
 read_files(struct daemon *d)
 {
 	d->now_ms = wall_ms();
-	follow_read(d->follow, d->now_ms, d->once);
+	follow_read(d->follow, uv_now(&d->loop), d->now_ms, d->once);
 }
 
 static uint64_t
@@ -244,19 +243,19 @@ alert_cb(void *arg, const struct spike_event *ev)
 
 /* Feeds the lines counted since the last call to the detector and lets
  * it close whole seconds; alerts go into the next batch, so a spike
- * reaches Redis within a flush of the line that crossed the level. */
+ * reaches Redis within a flush of the line that crossed the level. Only
+ * fresh lines count: a line re-read after a CONFLICT was seen already
+ * (SPEC §8). */
 static void
 detect(struct daemon *d)
 {
-	const uint64_t *tot = agg_totals(d->agg);
+	uint64_t fresh[MAX_CLASSES];
 	size_t i;
 
-	for (i = 0; i < d->nclass_names; i++) {
-		if (tot[i] == d->spike_seen[i])
-			continue;
-		spike_observe(d->spike, i, d->now_ms, tot[i] - d->spike_seen[i]);
-		d->spike_seen[i] = tot[i];
-	}
+	follow_take_fresh(d->follow, fresh, d->nclass_names);
+	for (i = 0; i < d->nclass_names; i++)
+		if (fresh[i] > 0)
+			spike_observe(d->spike, i, d->now_ms, fresh[i]);
 	spike_tick(d->spike, d->now_ms, alert_cb, d);
 }
 
@@ -815,7 +814,7 @@ rescan_timer_cb(uv_timer_t *h)
 {
 	struct daemon *d = container_of(h, struct daemon, rescan_timer);
 
-	follow_rescan(d->follow);
+	follow_rescan(d->follow, uv_now(h->loop), ew_wall_ms());
 }
 
 static void

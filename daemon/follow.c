@@ -1,11 +1,18 @@
 /*
- * follow: the registry of followed files and the meaning of their events
- * (SPEC §6). One struct followed per file identity; a file is opened when
- * a scan reports it, placed once the stored offsets are known (never read
- * before), read when the daemon says, and closed once drained. The
- * copytruncate copy of a followed file is linked to it and counted from
- * where the original stopped. Owns the watcher, the tailers and the
- * shared read buffer; borrows setup, agg and the class map.
+ * follow: the registry of followed files and what spans several of them
+ * (SPEC §6): which tailer a scan's file is, copytruncate copies linked
+ * to their original and counted from where it stopped, an inode reused
+ * by a new file, the open-files policy, and placing stored offsets (SPEC
+ * §8). Each file's own events (growth, truncation, rotation, deletion)
+ * are its tailer's to find; follow reads their meaning off each step's
+ * result. One struct followed per file identity; a file is opened when a
+ * scan reports it, placed once the stored offsets are known (never read
+ * before), read when the daemon says, and retired through one path
+ * (retire) however it goes: its tailer is parked, identity and position
+ * kept. Every statistic is counted when it happens. Time flows in: the
+ * monotonic clock for durations, the wall clock for buckets and file
+ * timestamps. Owns the watcher, the tailers and the shared read buffer;
+ * borrows setup, agg and the class map.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,16 +20,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "agg.h"
 #include "base.h"
-#include "hmap.h"
 #include "config.h"
 #include "follow.h"
+#include "hmap.h"
 #include "keys.h"
-#include "lines.h"
 #include "log.h"
 #include "match.h"
 #include "setup.h"
@@ -35,56 +40,48 @@
 #define GONE_RECORD_S		86400		/* SPEC §8: a day */
 #define COPY_CMP_LEN		1024
 #define COPY_LATE_MS		3000	/* a copy found after the truncation */
-#define HASH_MIN_BUCKETS	64
 
 enum file_state {
 	FILE_ACTIVE,		/* followed at its path */
 	FILE_LINKED,		/* a copy of another file: not read (yet) */
 	FILE_DRAINING,		/* rotated away or deleted: read to its end */
-	FILE_CLOSED,		/* drained: no descriptor, position kept */
+	FILE_CLOSED,		/* retired: tailer parked, position kept */
 };
 
 struct followed {
-	struct tailer	*t;		/* NULL when FILE_CLOSED */
-	char		*path;
+	struct hnode	 node;		/* in follow.by_id, by (dev, ino) */
+	struct tailer	*t;		/* parked when FILE_CLOSED (and when
+					 * max_open_files closed it) */
 	size_t		 input;
 	enum file_state	 state;
-	uint64_t	 dev, ino;
 	char		 field[48];	/* offset record field "dev:ino" */
 	uint64_t	 committed;	/* last committed offset given to agg */
 	bool		 dirty;		/* a record must be sent */
 	bool		 placed;	/* position known (offsets loaded) */
 	bool		 initial;	/* found by the first scan */
-	uint64_t	 quiet_since;	/* ms: at EOF with no growth since */
-	/* FILE_CLOSED: the fingerprint when closed (SPEC §6 identity: an
-	 * inode reused by a new file is not the old one) */
-	uint32_t	 closed_fp_len;	/* bytes; 0: it was empty */
-	uint64_t	 closed_fp_hash;
+	uint64_t	 quiet_since;	/* monotonic ms: at EOF with no growth
+					 * since; 0: not quiet */
 	/* The last truncation, for a copy found only after it: */
-	uint64_t	 trunc_ms;	/* when (0: none) */
+	uint64_t	 trunc_ms;	/* monotonic ms (0: none) */
 	uint64_t	 trunc_was;	/* bytes counted before it */
-	uint32_t	 trunc_fp_len;	/* the head fingerprint before it */
-	uint64_t	 trunc_fp_hash;
+	struct tailer_id trunc_id;	/* the identity before it */
 	uint64_t	 scan_gen;	/* last scan that reported it */
-	/* The last scan that reported it at its tailer's path, and what
-	 * the watcher's stat said then (check_files needs no other): */
+	/* The last scan that reported it at its tailer's path, and the
+	 * watcher's stat of it then (check_files needs no other): */
 	uint64_t	 at_path_gen;
-	uint64_t	 seen_size;	/* bytes */
-	uint64_t	 seen_nlink;
-	struct timespec	 seen_mtim, seen_ctim;
+	struct stat	 seen;
 	char		*copy_of;	/* FILE_LINKED: the original's field */
-	struct followed	*hnext;		/* in follow.fbuckets, by (dev, ino) */
 };
 
 /* A stored offset record: what Redis holds for a file. Only the strings
  * are kept (a parsed struct offset_rec carries a 4 KiB path): the record
  * is parsed again when a file is placed. */
 struct stored {
+	struct hnode	 node;		/* in follow.by_field */
 	char		*field;
 	char		*value;
 	uint64_t	 seen_s;	/* of the parsed record */
 	bool		 valid;		/* the record parses */
-	struct stored	*hnext;		/* in follow.sbuckets, by field */
 };
 
 struct failed {
@@ -103,30 +100,34 @@ struct follow {
 
 	struct followed		**files;
 	size_t			 nfiles;
-	struct followed		**fbuckets;	/* files by (dev, ino) */
-	size_t			 nfbuckets;	/* a power of two, or 0 */
+	struct hmap		 by_id;		/* files by (dev, ino) */
 	struct failed		*failed;	/* open errors logged once */
 	size_t			 nfailed;
 	uint64_t		 scan_gen;
 
 	struct stored		**stored;	/* offsets:<host>, in order */
 	size_t			 nstored;
-	struct stored		**sbuckets;	/* the same by field */
-	size_t			 nsbuckets;	/* a power of two, or 0 */
+	struct hmap		 by_field;	/* the same by field */
 	bool			 offsets_loaded;
 	bool			 ever_loaded;
 	bool			 first_start;	/* no offsets at all */
 
 	struct followed		*cur;		/* being read */
-	uint64_t		 now_ms;
-	bool			 unlimited;
+	uint64_t		 mono_ms;	/* durations */
+	uint64_t		 wall_ms;	/* buckets, file timestamps */
+	bool			 fresh_now;	/* the lines being counted */
+	uint64_t		*fresh;		/* per agg class: fresh lines */
+	size_t			 nfresh;
 	bool			 limit_warned;	/* max_open_files exceeded */
 	struct follow_stats	 st;
 };
 
 static void	start_copy(struct follow *fl, struct followed *c,
 		    const struct followed *f, uint64_t from);
-static void	restart_truncated(struct follow *fl, struct followed *f);
+static void	release_copies(struct follow *fl, struct followed *f,
+		    uint64_t from);
+static void	apply(struct follow *fl, struct followed *f,
+		    const struct tailer_step *out);
 
 /* --- counting ---------------------------------------------------------- */
 
@@ -137,9 +138,13 @@ hit_cb(void *arg, const char *code, size_t code_len, const char *name,
 	struct follow *fl = arg;
 	const struct table *t = fl->setup->table;
 	size_t cls = table_classify(t, name, name_len, code, code_len);
+	size_t id = fl->class_map[cls];
 
-	agg_count(fl->agg, fl->now_ms, fl->class_map[cls], 1);
-	if (fl->class_map[cls] == fl->uncl_id) {
+	agg_count(fl->agg, fl->wall_ms, id, 1);
+	/* SPEC §8: the detector sees each line of a file once */
+	if (fl->fresh_now && id < fl->nfresh)
+		fl->fresh[id]++;
+	if (id == fl->uncl_id) {
 		fl->st.unclassified++;
 		if (code_len > 0)
 			agg_count_uncl(fl->agg, code, code_len);
@@ -149,13 +154,14 @@ hit_cb(void *arg, const char *code, size_t code_len, const char *name,
 }
 
 static void
-block_cb(void *arg, const char *buf, size_t len)
+lines_cb(void *arg, const char *buf, size_t len, bool fresh)
 {
 	struct follow *fl = arg;
 	struct followed *f = fl->cur;
 	const struct config_input *in = &fl->setup->cfg->inputs[f->input];
 	struct match_stats st = { 0 };
 
+	fl->fresh_now = fresh;
 	matcher_scan(fl->setup->matchers[f->input], buf, len, in->max_line,
 	    hit_cb, fl, &st);
 	fl->st.lines += st.lines;
@@ -163,39 +169,45 @@ block_cb(void *arg, const char *buf, size_t len)
 	fl->st.long_lines += st.long_lines;
 }
 
-/* --- files ------------------------------------------------------------- */
-
-/*
- * Two chained hash tables keep the lookups O(1): a rescan reports every
- * file (find_file), and each flush commits every moved file's record
- * (find_stored); linear searches made both O(N^2). Each has as many
- * buckets as entries or more (a power of two); they only grow.
- */
-static size_t
-id_bucket(uint64_t dev, uint64_t ino, size_t nbuckets)
+/* The fresh counts cover every agg id the class map names. */
+static void
+size_fresh(struct follow *fl, size_t nclasses)
 {
-	uint64_t h = (ino ^ (dev << 32 | dev >> 32)) * 0x9e3779b97f4a7c15ULL;
+	size_t i, n = fl->uncl_id + 1;
 
-	return (size_t)(h >> 32 ^ h) & (nbuckets - 1);
+	for (i = 0; i < nclasses; i++)
+		n = EW_MAX(n, fl->class_map[i] + 1);
+	if (n <= fl->nfresh)
+		return;
+	fl->fresh = xrealloc(fl->fresh, n * sizeof(*fl->fresh));
+	memset(fl->fresh + fl->nfresh, 0,
+	    (n - fl->nfresh) * sizeof(*fl->fresh));
+	fl->nfresh = n;
 }
 
-static size_t
-field_bucket(const char *field, size_t nbuckets)
+/* --- files ------------------------------------------------------------- */
+
+static uint64_t
+id_hash(uint64_t dev, uint64_t ino)
 {
-	return (size_t)ew_hash(field, strlen(field)) & (nbuckets - 1);
+	uint64_t k[2] = { dev, ino };
+
+	return ew_hash(k, sizeof(k));
 }
 
 static struct followed *
 find_file(struct follow *fl, uint64_t dev, uint64_t ino)
 {
-	struct followed *f;
+	const struct tailer_id id = { dev, ino, 0, 0 };
+	struct hnode *n;
 
-	if (fl->nfbuckets == 0)
-		return NULL;
-	for (f = fl->fbuckets[id_bucket(dev, ino, fl->nfbuckets)]; f != NULL;
-	    f = f->hnext)
-		if (f->dev == dev && f->ino == ino)
+	for (n = hmap_first(&fl->by_id, id_hash(dev, ino)); n != NULL;
+	    n = hmap_next_same(n)) {
+		struct followed *f = container_of(n, struct followed, node);
+
+		if (tailer_id_same(tailer_id(f->t), &id))
 			return f;
+	}
 	return NULL;
 }
 
@@ -203,26 +215,11 @@ find_file(struct follow *fl, uint64_t dev, uint64_t ino)
 static void
 add_file(struct follow *fl, struct followed *f)
 {
-	size_t i, b;
+	const struct tailer_id *id = tailer_id(f->t);
 
 	fl->files = xrealloc(fl->files, (fl->nfiles + 1) * sizeof(*fl->files));
 	fl->files[fl->nfiles++] = f;
-	if (fl->nfiles > fl->nfbuckets) {
-		free(fl->fbuckets);
-		fl->nfbuckets = fl->nfbuckets ? fl->nfbuckets * 2 :
-		    HASH_MIN_BUCKETS;
-		fl->fbuckets = xcalloc(fl->nfbuckets, sizeof(*fl->fbuckets));
-		for (i = 0; i < fl->nfiles; i++) {
-			b = id_bucket(fl->files[i]->dev, fl->files[i]->ino,
-			    fl->nfbuckets);
-			fl->files[i]->hnext = fl->fbuckets[b];
-			fl->fbuckets[b] = fl->files[i];
-		}
-		return;
-	}
-	b = id_bucket(f->dev, f->ino, fl->nfbuckets);
-	f->hnext = fl->fbuckets[b];
-	fl->fbuckets[b] = f;
+	hmap_insert(&fl->by_id, &f->node, id_hash(id->dev, id->ino));
 }
 
 /* The field is "dev:ino" (keys_offset_field): parsed, then looked up by
@@ -230,34 +227,34 @@ add_file(struct follow *fl, struct followed *f)
 static struct followed *
 find_field(struct follow *fl, const char *field)
 {
-	uint64_t v[2] = { 0, 0 };
 	const char *p = field;
+	uint64_t dev, ino;
 	struct followed *f;
-	int i;
+	size_t n;
 
-	for (i = 0; i < 2; i++) {
-		if (*p < '0' || *p > '9')
-			return NULL;
-		while (*p >= '0' && *p <= '9')
-			v[i] = v[i] * 10 + (uint64_t)(*p++ - '0');
-		if (*p++ != (i == 0 ? ':' : '\0'))
-			return NULL;
-	}
-	f = find_file(fl, v[0], v[1]);
+	if ((n = ew_parse_dec(p, SIZE_MAX, UINT64_MAX, &dev)) == 0 ||
+	    p[n] != ':')
+		return NULL;
+	p += n + 1;
+	if ((n = ew_parse_dec(p, SIZE_MAX, UINT64_MAX, &ino)) == 0 ||
+	    p[n] != '\0')
+		return NULL;
+	f = find_file(fl, dev, ino);
 	return f != NULL && strcmp(f->field, field) == 0 ? f : NULL;
 }
 
 static struct stored *
 find_stored(struct follow *fl, const char *field)
 {
-	struct stored *s;
+	struct hnode *n;
 
-	if (fl->nsbuckets == 0)
-		return NULL;
-	for (s = fl->sbuckets[field_bucket(field, fl->nsbuckets)]; s != NULL;
-	    s = s->hnext)
+	for (n = hmap_first(&fl->by_field, ew_hash(field, strlen(field)));
+	    n != NULL; n = hmap_next_same(n)) {
+		struct stored *s = container_of(n, struct stored, node);
+
 		if (strcmp(s->field, field) == 0)
 			return s;
+	}
 	return NULL;
 }
 
@@ -265,26 +262,11 @@ find_stored(struct follow *fl, const char *field)
 static void
 add_stored(struct follow *fl, struct stored *s)
 {
-	size_t i, b;
-
 	fl->stored = xrealloc(fl->stored, (fl->nstored + 1) *
 	    sizeof(*fl->stored));
 	fl->stored[fl->nstored++] = s;
-	if (fl->nstored > fl->nsbuckets) {
-		free(fl->sbuckets);
-		fl->nsbuckets = fl->nsbuckets ? fl->nsbuckets * 2 :
-		    HASH_MIN_BUCKETS;
-		fl->sbuckets = xcalloc(fl->nsbuckets, sizeof(*fl->sbuckets));
-		for (i = 0; i < fl->nstored; i++) {
-			b = field_bucket(fl->stored[i]->field, fl->nsbuckets);
-			fl->stored[i]->hnext = fl->sbuckets[b];
-			fl->sbuckets[b] = fl->stored[i];
-		}
-		return;
-	}
-	b = field_bucket(s->field, fl->nsbuckets);
-	s->hnext = fl->sbuckets[b];
-	fl->sbuckets[b] = s;
+	hmap_insert(&fl->by_field, &s->node, ew_hash(s->field,
+	    strlen(s->field)));
 }
 
 static void
@@ -300,16 +282,13 @@ free_stored(struct follow *fl)
 	free(fl->stored);
 	fl->stored = NULL;
 	fl->nstored = 0;
-	free(fl->sbuckets);
-	fl->sbuckets = NULL;
-	fl->nsbuckets = 0;
+	hmap_free(&fl->by_field);
 }
 
 static void
 file_free(struct followed *f)
 {
 	tailer_destroy(f->t);
-	free(f->path);
 	free(f->copy_of);
 	free(f);
 }
@@ -318,28 +297,31 @@ file_free(struct followed *f)
 static void
 remove_file(struct follow *fl, size_t i)
 {
-	struct followed *f = fl->files[i], **pp;
+	struct followed *f = fl->files[i];
 
 	fl->files[i] = fl->files[--fl->nfiles];
-	pp = &fl->fbuckets[id_bucket(f->dev, f->ino, fl->nfbuckets)];
-	while (*pp != f)
-		pp = &(*pp)->hnext;
-	*pp = f->hnext;
+	hmap_remove(&fl->by_id, &f->node);
 	file_free(f);
+}
+
+static const char *
+path_of(const struct followed *f)
+{
+	return tailer_path(f->t);
 }
 
 /* Sends the file's position with the next batch if it moved. */
 static void
-note_offset(struct follow *fl, struct followed *f)
+note_offset(struct follow *fl, struct followed *f, uint64_t committed)
 {
 	struct offset_rec rec;
 	struct buf b = { 0 };
 
-	if (f->t == NULL || !f->placed || f->state == FILE_LINKED)
+	if (!f->placed || f->state == FILE_LINKED)
 		return;
-	if (!f->dirty && tailer_committed(f->t) == f->committed)
+	if (!f->dirty && committed == f->committed)
 		return;
-	if (tailer_record(f->t, fl->now_ms / 1000, &rec) < 0)
+	if (tailer_record(f->t, fl->wall_ms / 1000, &rec) < 0)
 		return;
 	keys_offset_value(&b, &rec);
 	agg_offset(fl->agg, f->field, b.p);
@@ -348,15 +330,45 @@ note_offset(struct follow *fl, struct followed *f)
 	f->dirty = false;
 }
 
-/* The wall clock, for tailer_check_at (file timestamps are in it). */
-static uint64_t
-wall_ms(void)
+/* A look of the given kind at any file. */
+static void
+make_look(struct follow *fl, struct tailer_look *look, unsigned flags,
+    uint64_t max_bytes)
 {
-	struct timespec ts;
+	memset(look, 0, sizeof(*look));
+	look->flags = flags;
+	look->wall_ms = fl->wall_ms;
+	look->buf = fl->readbuf;
+	look->cap = READ_BUF_SIZE;
+	look->max_bytes = max_bytes;
+	look->lines = lines_cb;
+	look->arg = fl;
+}
 
-	if (clock_gettime(CLOCK_REALTIME, &ts) == -1)
-		return 0;	/* unknown: no check is skipped */
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+/* Steps f's tailer and applies the result. */
+static int
+step(struct follow *fl, struct followed *f, unsigned flags,
+    uint64_t max_bytes, const struct stat *seen, struct tailer_step *out)
+{
+	struct tailer_look look;
+	int r;
+
+	make_look(fl, &look, flags, max_bytes);
+	look.seen = seen;
+	fl->cur = f;
+	r = tailer_step(f->t, &look, out);
+	fl->cur = NULL;
+	apply(fl, f, out);
+	return r;
+}
+
+static void
+mark_rotated(struct follow *fl, struct followed *f, const char *how)
+{
+	log_info("%s: %s, reading it to its end", path_of(f), how);
+	fl->st.rotations++;
+	f->state = FILE_DRAINING;
+	f->quiet_since = 0;
 }
 
 /* True if b's name says it is a rotated copy of a: same directory, and
@@ -412,34 +424,35 @@ same_head(const char *a, const char *b)
  * the original. It waits, linked, until the original truncates or goes,
  * then continues from the original's position (SPEC §6). A copy found
  * only after the original's truncation (the scan came late) is known by
- * the fingerprint the original had before it; *late is set then. So the
- * original is checked for a truncation first: its current head is no
- * guide once it has been truncated. */
+ * the identity the original had before it; *late is set then. So the
+ * original is looked at first: its current head is no guide once it has
+ * been truncated. */
 static struct followed *
 copy_origin(struct follow *fl, struct followed *n, bool *late)
 {
+	struct tailer_step out;
 	size_t i;
 
 	*late = false;
 	for (i = 0; i < fl->nfiles; i++) {
 		struct followed *f = fl->files[i];
 
-		if (f == n || f->t == NULL || !is_copy_name(f->path, n->path))
+		if (f == n || f->state == FILE_CLOSED ||
+		    !is_copy_name(path_of(f), path_of(n)))
 			continue;
 		if (f->state == FILE_ACTIVE && f->placed &&
-		    (tailer_check_at(f->t, TAILER_VERIFY_TAIL, wall_ms(),
-		    NULL) & TAILER_TRUNCATED))
-			restart_truncated(fl, f);
+		    !tailer_is_parked(f->t))
+			(void)step(fl, f, TAILER_CHECK, 0, NULL, &out);
 		/* the copy was complete before the truncation: a file
 		 * shorter than the old fingerprint is no copy */
 		if (f->trunc_ms != 0 &&
-		    fl->now_ms - f->trunc_ms <= COPY_LATE_MS &&
-		    tailer_fp_matches(n->t, f->trunc_fp_len,
-		    f->trunc_fp_hash)) {
+		    fl->mono_ms - f->trunc_ms <= COPY_LATE_MS &&
+		    tailer_has_head(n->t, &f->trunc_id)) {
 			*late = true;
 			return f;
 		}
-		if (f->state == FILE_ACTIVE && same_head(f->path, n->path) != 0)
+		if (f->state == FILE_ACTIVE &&
+		    same_head(path_of(f), path_of(n)) != 0)
 			return f;
 	}
 	return NULL;
@@ -454,9 +467,11 @@ place(struct follow *fl, struct followed *f)
 	struct stored *s = find_stored(fl, f->field);
 	struct offset_rec rec;	/* 4 KiB, on the stack only */
 	struct followed *orig;
-	uint64_t off = 0;
+	int64_t at;
 	bool late;
 
+	if (tailer_is_parked(f->t) && tailer_unpark(f->t) < 0)
+		return false;	/* placed when it comes back */
 	f->placed = true;
 	if (s != NULL) {
 		agg_offset_stored(fl->agg, f->field, s->value);
@@ -466,10 +481,9 @@ place(struct follow *fl, struct followed *f)
 		 * scan it is position 0 all the same. */
 		if (s->valid && keys_offset_parse(s->field, s->value,
 		    &rec) == 0 && (rec.fp_len > 0 || f->initial) &&
-		    tailer_verify(f->t, &rec)) {
-			tailer_seek(f->t, rec.offset);
+		    tailer_place(f->t, &rec) == 0) {
 			f->committed = rec.offset;
-			log_debug("%s: resuming at %" PRIu64, f->path,
+			log_debug("%s: resuming at %" PRIu64, path_of(f),
 			    rec.offset);
 			return true;
 		}
@@ -477,19 +491,18 @@ place(struct follow *fl, struct followed *f)
 	if (!f->initial && (orig = copy_origin(fl, f, &late)) != NULL) {
 		f->state = FILE_LINKED;
 		f->copy_of = xstrdup(orig->field);
-		log_info("%s: copy of %s, counted from there", f->path,
-		    orig->path);
+		log_info("%s: copy of %s, counted from there", path_of(f),
+		    path_of(orig));
 		if (late)
 			start_copy(fl, f, orig, orig->trunc_was);
 		return false;
 	}
-	if (f->initial && fl->first_start && in->start_at == START_AT_END)
-		off = tailer_size(f->t);
-	tailer_seek(f->t, off);
-	f->committed = off;
+	at = tailer_seek(f->t, f->initial && fl->first_start &&
+	    in->start_at == START_AT_END ? TAILER_END : 0);
+	f->committed = at > 0 ? (uint64_t)at : 0;
 	f->dirty = true;
-	log_info("%s: following from %s", f->path,
-	    off ? "its end" : "its first byte");
+	log_info("%s: following from %s", path_of(f),
+	    at > 0 ? "its end" : "its first byte");
 	return false;
 }
 
@@ -525,48 +538,53 @@ open_ok(struct follow *fl, const char *path)
 		}
 }
 
-/* A closed (drained) file shows up again. Grown, with the fingerprint it
- * had when closed: a slow writer went on, read on from the stored offset.
- * Shorter, or another fingerprint (or it was empty): not what we read (a
- * new file on the reused inode, a copytruncate copy among them, or
- * truncated since): a new file of this input, placed as one (SPEC §6
- * identity; the stale record is replaced as for any reused inode). The
- * same size: taken as untouched (a new file of exactly that size on the
- * same inode is not told apart until it grows). */
+/* A closed (retired) file shows up again. Grown, with the head it had
+ * when closed: a slow writer went on, read on from the stored offset.
+ * Shorter, or another head (or it was empty): not what we read (a new
+ * file on the reused inode, a copytruncate copy among them, or truncated
+ * since): a new file of this input, with a tailer of its own, placed as
+ * one (SPEC §6 identity; the stale record is replaced as for any reused
+ * inode). The same size: taken as untouched (a new file of exactly that
+ * size on the same inode is not told apart until it grows). */
 static void
 reopen_closed(struct follow *fl, struct followed *f, size_t input,
     const char *path, const struct stat *st)
 {
 	struct ew_err err = { 0 };
 	size_t max_line = fl->setup->cfg->inputs[input].max_line;
-	bool shrunk = (uint64_t)st->st_size < f->committed;
+	bool other = (uint64_t)st->st_size < f->committed;
+	struct tailer *t;
 
 	if ((uint64_t)st->st_size == f->committed)
 		return;
-	f->t = tailer_open(path, max_line, &err);
-	if (f->t == NULL || tailer_dev(f->t) != f->dev ||
-	    tailer_ino(f->t) != f->ino) {
-		tailer_destroy(f->t);
-		f->t = NULL;
+	tailer_set_path(f->t, path);
+	if (tailer_unpark(f->t) < 0)
 		return;
-	}
-	if (!shrunk && !tailer_fp_matches(f->t, f->closed_fp_len,
-	    f->closed_fp_hash)) {
-		shrunk = true;	/* another file: nothing of it was read */
+	if (!other && !tailer_has_head(f->t, tailer_id(f->t)))
+		other = true;
+	if (other) {
+		/* another file: nothing of it was read */
+		t = tailer_open(path, max_line, &err);
+		if (t == NULL || !tailer_id_same(tailer_id(t),
+		    tailer_id(f->t))) {
+			tailer_destroy(t);
+			tailer_park(f->t);
+			return;
+		}
+		tailer_destroy(f->t);
+		f->t = t;
 		f->input = input;
 		f->committed = 0;
 		f->trunc_ms = 0;
 		free(f->copy_of);
 		f->copy_of = NULL;
 	}
-	free(f->path);
-	f->path = xstrdup(path);
 	f->quiet_since = 0;
 	f->placed = false;
 	/* never start_at end: whatever it holds now came after our start */
 	f->initial = false;
 	f->state = FILE_ACTIVE;
-	if (fl->offsets_loaded && place(fl, f) && !shrunk) {
+	if (fl->offsets_loaded && place(fl, f) && !other) {
 		f->state = FILE_DRAINING;
 		log_info("%s: grew after it was closed, reading on", path);
 	} else if (f->state == FILE_ACTIVE) {
@@ -575,37 +593,27 @@ reopen_closed(struct follow *fl, struct followed *f, size_t input,
 	}
 }
 
-static void
-mark_rotated(struct follow *fl, struct followed *f, const char *how)
-{
-	log_info("%s: %s, reading it to its end", f->path, how);
-	fl->st.rotations++;
-	f->state = FILE_DRAINING;
-	f->quiet_since = 0;
-}
-
-/* A file closed for max_open_files whose size changed: reopened by its
- * identity, at the path the scan found it under. */
+/* A file closed for max_open_files whose size changed since the last
+ * scan: reopened by its identity, at the path the scan found it under. */
 static void
 resume_if_changed(struct follow *fl, struct followed *f, const char *path,
     const struct stat *st)
 {
+	bool same = st->st_size == f->seen.st_size;
 	int r;
 
-	if ((uint64_t)st->st_size == tailer_size(f->t))
+	f->seen = *st;
+	if (same)
 		return;
-	if (strcmp(f->path, path) != 0) {
-		free(f->path);
-		f->path = xstrdup(path);
-	}
 	tailer_set_path(f->t, path);
-	if ((r = tailer_resume(f->t)) < 0) {
+	if ((r = tailer_unpark(f->t)) < 0) {
 		log_warn("%s: cannot reopen (%s), retrying at the next scan",
 		    path, strerror(-r));
 		return;
 	}
 	f->quiet_since = 0;
-	(void)fl;
+	if (!f->placed && fl->offsets_loaded)
+		place(fl, f);
 }
 
 static void
@@ -615,6 +623,7 @@ file_cb(void *arg, size_t input, const char *path, const struct stat *st)
 	struct followed *f = find_file(fl, (uint64_t)st->st_dev,
 	    (uint64_t)st->st_ino);
 	struct ew_err err = { 0 };
+	struct tailer_step out;
 	struct tailer *t;
 
 	if (f != NULL) {
@@ -625,57 +634,73 @@ file_cb(void *arg, size_t input, const char *path, const struct stat *st)
 			reopen_closed(fl, f, input, path, st);
 			return;
 		}
-		if (f->t != NULL && tailer_is_suspended(f->t)) {
+		if (tailer_is_parked(f->t)) {
 			resume_if_changed(fl, f, path, st);
 			return;
 		}
-		if (f->t != NULL && strcmp(tailer_path(f->t), path) == 0) {
+		if (strcmp(path_of(f), path) == 0) {
 			/* the watcher's stat of it: check_files needs none */
 			f->at_path_gen = fl->scan_gen;
-			f->seen_size = (uint64_t)st->st_size;
-			f->seen_nlink = (uint64_t)st->st_nlink;
-			f->seen_mtim = st->st_mtim;
-			f->seen_ctim = st->st_ctim;
+			f->seen = *st;
 			return;
 		}
-		if (strcmp(f->path, path) != 0 && f->t != NULL &&
-		    (tailer_check(f->t, false) & TAILER_MOVED)) {
-			/* renamed to another followed name (app.log.1): the
-			 * same file, never read twice; drained as rotated */
+		/* under another name: renamed to another followed name
+		 * (app.log.1)? The same file, never read twice; drained as
+		 * rotated */
+		(void)step(fl, f, TAILER_CHECK, 0, NULL, &out);
+		if (out.events & TAILER_MOVED) {
 			if (f->state == FILE_ACTIVE)
 				mark_rotated(fl, f, "rotated");
-			free(f->path);
-			f->path = xstrdup(path);
 			tailer_set_path(f->t, path);
 		}
 		return;
 	}
 	t = tailer_open(path, fl->setup->cfg->inputs[input].max_line, &err);
 	if (t == NULL) {
-		if (err.msg[0] != '\0' && strstr(err.msg, "No such") == NULL)
+		if (errno != ENOENT)	/* ENOENT: gone since the scan */
 			open_failed(fl, path, &err);
 		return;
 	}
 	open_ok(fl, path);
 	f = xcalloc(1, sizeof(*f));
 	f->t = t;
-	f->path = xstrdup(path);
 	f->input = input;
-	f->dev = tailer_dev(t);
-	f->ino = tailer_ino(t);
-	snprintf(f->field, sizeof(f->field), "%" PRIu64 ":%" PRIu64, f->dev,
-	    f->ino);
+	snprintf(f->field, sizeof(f->field), "%" PRIu64 ":%" PRIu64,
+	    tailer_id(t)->dev, tailer_id(t)->ino);
 	f->initial = !fl->offsets_loaded;
 	f->scan_gen = fl->scan_gen;
 	f->at_path_gen = UINT64_MAX;
+	f->seen = *st;
 	add_file(fl, f);
 	if (fl->offsets_loaded)
 		place(fl, f);
 }
 
+/* The one way out, however a file goes (drained after rotate_wait, or
+ * gone while max_open_files kept it closed): the held partial line
+ * counts (SPEC §6), the position moves with it, linked copies continue
+ * from there, and the tailer is parked with identity and position. */
+static void
+retire(struct follow *fl, struct followed *f)
+{
+	struct tailer_look look;
+	struct tailer_step out;
+
+	make_look(fl, &look, 0, 0);
+	fl->cur = f;
+	tailer_finish(f->t, &look, &out);
+	fl->cur = NULL;
+	apply(fl, f, &out);
+	note_offset(fl, f, out.committed);
+	release_copies(fl, f, f->committed);
+	tailer_park(f->t);
+	f->state = FILE_CLOSED;
+}
+
 /* After each scan (timer or inotify): a closed file that no glob names
  * any more is forgotten (its record stays in Redis until it has been gone
- * for a day), and open errors of paths gone are dropped. */
+ * for a day), a file max_open_files closed that is gone is retired, and
+ * open errors of paths gone are dropped. */
 static void
 scan_done_cb(void *arg)
 {
@@ -690,18 +715,12 @@ scan_done_cb(void *arg)
 			remove_file(fl, i);
 			continue;
 		}
-		if (f->t != NULL && tailer_is_suspended(f->t) &&
-		    f->scan_gen != fl->scan_gen && tailer_resume(f->t) < 0) {
-			/* gone while closed for max_open_files: it was quiet,
-			 * at its end; its held partial line counts now */
-			fl->cur = f;
-			tailer_finish(f->t, block_cb, fl);
-			fl->cur = NULL;
-			f->closed_fp_len = tailer_fp_len(f->t);
-			f->closed_fp_hash = tailer_fp_hash(f->t);
-			tailer_destroy(f->t);
-			f->t = NULL;
-			f->state = FILE_CLOSED;
+		if (f->state != FILE_CLOSED && tailer_is_parked(f->t) &&
+		    f->scan_gen != fl->scan_gen && tailer_unpark(f->t) < 0) {
+			/* it was quiet, at its end */
+			log_info("%s: gone while closed for max_open_files",
+			    path_of(f));
+			retire(fl, f);
 		}
 		i++;
 	}
@@ -721,26 +740,25 @@ static void
 start_copy(struct follow *fl, struct followed *c, const struct followed *f,
     uint64_t from)
 {
-	uint64_t at = from;
+	int64_t at;
 
 	(void)fl;
 	free(c->copy_of);
 	c->copy_of = NULL;
 	c->state = FILE_DRAINING;
 	c->quiet_since = 0;
-	if (tailer_seek(c->t, at) == -ERANGE) {
+	at = tailer_seek(c->t, from);
+	if (at == -ERANGE) {
 		/* The copy ends before from: the writer went on after the
 		 * copy was taken and we read that in the original. All the
 		 * copy holds was counted: it ends there (reading it from 0
 		 * would count it twice). */
-		(void)tailer_check(c->t, false);
-		at = tailer_size(c->t);
-		(void)tailer_seek(c->t, at);
+		at = tailer_seek(c->t, TAILER_END);
 	}
-	c->committed = at;
+	c->committed = at > 0 ? (uint64_t)at : 0;
 	c->dirty = true;
-	log_info("%s: counting the copy of %s from %" PRIu64, c->path,
-	    f->path, at);
+	log_info("%s: counting the copy of %s from %" PRIu64, path_of(c),
+	    path_of(f), c->committed);
 }
 
 /* The original f leaves (truncated, drained or gone): its linked copies
@@ -753,7 +771,8 @@ release_copies(struct follow *fl, struct followed *f, uint64_t from)
 	for (i = 0; i < fl->nfiles; i++) {
 		struct followed *c = fl->files[i];
 
-		if (c->state == FILE_LINKED && strcmp(c->copy_of, f->field) == 0)
+		if (c->state == FILE_LINKED &&
+		    strcmp(c->copy_of, f->field) == 0)
 			start_copy(fl, c, f, from);
 	}
 }
@@ -765,9 +784,9 @@ check_linked(struct follow *fl, struct followed *c)
 	struct followed *o = find_field(fl, c->copy_of);
 
 	if (o != NULL && o->state == FILE_ACTIVE &&
-	    same_head(o->path, c->path) != 0)
+	    same_head(path_of(o), path_of(c)) != 0)
 		return;
-	if (o != NULL && o->t != NULL) {
+	if (o != NULL && o->state != FILE_CLOSED) {
 		/* origin left without release: continue from it */
 		release_copies(fl, o, o->committed);
 		return;
@@ -775,29 +794,30 @@ check_linked(struct follow *fl, struct followed *c)
 	free(c->copy_of);
 	c->copy_of = NULL;
 	c->state = FILE_ACTIVE;
-	tailer_seek(c->t, 0);
+	(void)tailer_seek(c->t, 0);
 	c->committed = 0;
 	c->dirty = true;
 	log_info("%s: not a copy after all, reading from its first byte",
-	    c->path);
+	    path_of(c));
 }
 
-/* SPEC §6 truncation: reading restarts at 0, and a copytruncate copy
- * linked to the file counts from where the file stopped. */
+/* What a step of f's tailer means beyond f: SPEC §6 truncation (the
+ * tailer restarted at 0) lets linked copies count from where f stopped;
+ * statistics are counted as they happen. */
 static void
-restart_truncated(struct follow *fl, struct followed *f)
+apply(struct follow *fl, struct followed *f, const struct tailer_step *out)
 {
-	uint64_t was = tailer_committed(f->t);
-
+	fl->st.bytes += out->bytes;
+	fl->st.long_lines += out->long_lines;
+	if (!(out->events & TAILER_TRUNCATED))
+		return;
 	log_info("%s: truncated to %" PRIu64 " (was %" PRIu64 "), reading "
-	    "from 0", f->path, tailer_size(f->t), was);
+	    "from 0", path_of(f), out->size, out->was);
 	fl->st.truncations++;
-	f->trunc_ms = fl->now_ms;
-	f->trunc_was = was;
-	f->trunc_fp_len = tailer_fp_len(f->t);
-	f->trunc_fp_hash = tailer_fp_hash(f->t);
-	release_copies(fl, f, was);
-	(void)tailer_seek(f->t, 0);
+	f->trunc_ms = fl->mono_ms;
+	f->trunc_was = out->was;
+	f->trunc_id = out->was_id;
+	release_copies(fl, f, out->was);
 	f->committed = 0;
 	f->dirty = true;
 }
@@ -807,17 +827,15 @@ restart_truncated(struct follow *fl, struct followed *f)
 static void
 check_files(struct follow *fl, uint64_t gen)
 {
-	uint64_t now = wall_ms();
-	struct stat st;
+	struct tailer_step out;
 	size_t i;
 
-	memset(&st, 0, sizeof(st));
 	for (i = 0; i < fl->nfiles; i++) {
 		struct followed *f = fl->files[i];
 		const struct stat *seen = NULL;
-		unsigned ev;
 
-		if (f->t == NULL || !f->placed || tailer_is_suspended(f->t))
+		if (f->state == FILE_CLOSED || !f->placed ||
+		    tailer_is_parked(f->t))
 			continue;
 		if (f->state == FILE_LINKED) {
 			check_linked(fl, f);
@@ -826,32 +844,19 @@ check_files(struct follow *fl, uint64_t gen)
 		/* found at its path by the complete scan just run; not on
 		 * NFS (poll), where only an fstat tells ESTALE */
 		if (f->at_path_gen == gen && fl->scan_gen == gen + 1 &&
-		    !fl->setup->cfg->inputs[f->input].poll) {
-			st.st_dev = (dev_t)f->dev;
-			st.st_ino = (ino_t)f->ino;
-			st.st_size = (off_t)f->seen_size;
-			st.st_nlink = (nlink_t)f->seen_nlink;
-			st.st_mtim = f->seen_mtim;
-			st.st_ctim = f->seen_ctim;
-			seen = &st;
-		}
-		ev = tailer_check_at(f->t, TAILER_VERIFY_TAIL, now, seen);
-		if (ev & TAILER_TRUNCATED)
-			restart_truncated(fl, f);
-		if ((ev & (TAILER_DELETED | TAILER_MOVED)) &&
-		    f->state == FILE_ACTIVE)
-			mark_rotated(fl, f, (ev & TAILER_DELETED) ? "deleted" :
-			    "rotated");
-		if ((ev & TAILER_ERROR) && !tailer_is_suspended(f->t)) {
-			/* ESTALE on NFS: reopen by path */
-			tailer_suspend(f->t);
-			if (tailer_resume(f->t) < 0)
-				mark_rotated(fl, f, "gone stale");
-		}
+		    !fl->setup->cfg->inputs[f->input].poll)
+			seen = &f->seen;
+		(void)step(fl, f, TAILER_CHECK, 0, seen, &out);
+		if (f->state != FILE_ACTIVE)
+			continue;
+		if (out.events & TAILER_ERROR)
+			mark_rotated(fl, f, "gone stale");
+		else if (out.events & (TAILER_DELETED | TAILER_MOVED))
+			mark_rotated(fl, f, (out.events & TAILER_DELETED) ?
+			    "deleted" : "rotated");
 	}
 }
 
-/* Reads every open file's growth; retires drained files. */
 static int
 by_quiet_since(const void *a, const void *b)
 {
@@ -862,10 +867,16 @@ by_quiet_since(const void *a, const void *b)
 	    (fa->quiet_since < fb->quiet_since);
 }
 
+static bool
+is_open(const struct followed *f)
+{
+	return f->state != FILE_CLOSED && !tailer_is_parked(f->t);
+}
+
 /* SPEC §6: beyond max_open_files, the active files that have been quiet
  * longest give up their descriptors (identity, position and held line
- * stay); a scan that sees one's size change reopens it. Draining and
- * linked files keep theirs: they are on their way out. */
+ * stay in the parked tailer); a scan that sees one's size change reopens
+ * it. Draining and linked files keep theirs: they are on their way out. */
 static void
 limit_open(struct follow *fl)
 {
@@ -873,8 +884,7 @@ limit_open(struct follow *fl)
 	struct followed **idle;
 
 	for (i = 0; i < fl->nfiles; i++)
-		if (fl->files[i]->t != NULL &&
-		    !tailer_is_suspended(fl->files[i]->t))
+		if (is_open(fl->files[i]))
 			open++;
 	if (open <= max)
 		return;
@@ -882,13 +892,13 @@ limit_open(struct follow *fl)
 	for (i = 0; i < fl->nfiles; i++) {
 		struct followed *f = fl->files[i];
 
-		if (f->t != NULL && !tailer_is_suspended(f->t) && f->placed &&
-		    f->state == FILE_ACTIVE && f->quiet_since != 0)
+		if (is_open(f) && f->placed && f->state == FILE_ACTIVE &&
+		    f->quiet_since != 0)
 			idle[n++] = f;
 	}
 	qsort(idle, n, sizeof(*idle), by_quiet_since);
 	for (i = 0; i < n && open > max; i++, open--)
-		tailer_suspend(idle[i]->t);
+		tailer_park(idle[i]->t);
 	if (open > max && !fl->limit_warned)
 		log_warn("max_open_files %zu: %zu files are busy, keeping them "
 		    "open", max, open);
@@ -897,62 +907,55 @@ limit_open(struct follow *fl)
 }
 
 void
-follow_read(struct follow *fl, uint64_t now_ms, bool unlimited)
+follow_read(struct follow *fl, uint64_t mono_ms, uint64_t wall_ms,
+    bool unlimited)
 {
+	uint64_t budget = unlimited ? UINT64_MAX : READ_BUDGET;
+	struct tailer_step out;
 	size_t i;
+	int r;
 
 	if (!fl->offsets_loaded)
 		return;
-	fl->now_ms = now_ms;
-	fl->unlimited = unlimited;
+	fl->mono_ms = mono_ms;
+	fl->wall_ms = wall_ms;
 	for (i = 0; i < fl->nfiles; i++) {
 		struct followed *f = fl->files[i];
 		const struct config_input *in;
-		int64_t n;
 
-		if (f->t == NULL || f->state == FILE_LINKED ||
-		    tailer_is_suspended(f->t))
+		if (f->state == FILE_CLOSED || f->state == FILE_LINKED ||
+		    tailer_is_parked(f->t))
 			continue;
 		in = &fl->setup->cfg->inputs[f->input];
-		fl->cur = f;
-		n = tailer_read_at(f->t, fl->readbuf, READ_BUF_SIZE,
-		    fl->unlimited ? UINT64_MAX : READ_BUDGET, block_cb, fl,
-		    fl->now_ms);
-		if (n == -ERANGE) {
-			/* truncated, maybe regrown, since the last read */
-			(void)tailer_check(f->t, false);
-			restart_truncated(fl, f);
-			n = tailer_read(f->t, fl->readbuf, READ_BUF_SIZE,
-			    fl->unlimited ? UINT64_MAX : READ_BUDGET,
-			    block_cb, fl);
-		}
-		if (n > 0) {
-			fl->st.bytes += (uint64_t)n;
+		r = step(fl, f, TAILER_READ, budget, NULL, &out);
+		if (out.bytes > 0)
 			f->quiet_since = 0;
-		} else if (f->quiet_since == 0) {
-			f->quiet_since = fl->now_ms;
-		}
-		if (f->state == FILE_DRAINING && n == 0 &&
-		    fl->now_ms - f->quiet_since >= in->rotate_wait_ms) {
-			/* SPEC §6: quiet for rotate_wait: the partial last
-			 * line counts, and the descriptor goes */
-			tailer_finish(f->t, block_cb, fl);
-			note_offset(fl, f);
-			release_copies(fl, f, f->committed);
-			fl->st.long_lines += tailer_long_lines(f->t);
-			f->closed_fp_len = tailer_fp_len(f->t);
-			f->closed_fp_hash = tailer_fp_hash(f->t);
-			tailer_destroy(f->t);
-			f->t = NULL;
-			f->state = FILE_CLOSED;
+		else if (f->quiet_since == 0)
+			f->quiet_since = mono_ms;
+		/* SPEC §6: quiet for rotate_wait (monotonic: a wall clock
+		 * stepped back must not close it early): the partial last
+		 * line counts, and the descriptor goes */
+		if (f->state == FILE_DRAINING && r == 0 && out.bytes == 0 &&
+		    mono_ms - f->quiet_since >= in->rotate_wait_ms) {
+			retire(fl, f);
 			log_info("%s: closed after %" PRIu64 " quiet ms",
-			    f->path, in->rotate_wait_ms);
+			    path_of(f), in->rotate_wait_ms);
 			continue;
 		}
-		note_offset(fl, f);
+		note_offset(fl, f, out.committed);
 	}
-	fl->cur = NULL;
 	limit_open(fl);
+}
+
+void
+follow_take_fresh(struct follow *fl, uint64_t *counts, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		counts[i] = i < fl->nfresh ? fl->fresh[i] : 0;
+	if (fl->nfresh > 0)
+		memset(fl->fresh, 0, fl->nfresh * sizeof(*fl->fresh));
 }
 
 /* --- stored offsets ---------------------------------------------------- */
@@ -1007,7 +1010,7 @@ follow_stored_done(struct follow *fl)
 	for (i = 0; i < fl->nfiles; i++) {
 		struct followed *f = fl->files[i];
 
-		if (f->t != NULL && !f->placed)
+		if (f->state != FILE_CLOSED && !f->placed)
 			place(fl, f);
 	}
 }
@@ -1071,6 +1074,7 @@ follow_create(uv_loop_t *loop, const struct setup *s, struct agg *agg,
 	fl->agg = agg;
 	fl->class_map = class_map;
 	fl->uncl_id = uncl_id;
+	size_fresh(fl, table_nclasses(s->table));
 	fl->readbuf = xmalloc(READ_BUF_SIZE);
 	fl->watcher = watcher_create(loop, s->cfg->inputs, s->cfg->ninputs,
 	    file_cb, scan_done_cb, fl, err);
@@ -1090,10 +1094,12 @@ follow_start(struct follow *fl, bool watch)
 }
 
 void
-follow_rescan(struct follow *fl)
+follow_rescan(struct follow *fl, uint64_t mono_ms, uint64_t wall_ms)
 {
 	uint64_t gen = fl->scan_gen;	/* the scan about to run */
 
+	fl->mono_ms = mono_ms;
+	fl->wall_ms = wall_ms;
 	watcher_scan(fl->watcher);
 	check_files(fl, gen);
 }
@@ -1118,7 +1124,7 @@ follow_reload(struct follow *fl, const struct setup *s,
 		size_t in;
 
 		for (in = 0; in < s->cfg->ninputs; in++)
-			if (watcher_path_matches(w, in, f->path))
+			if (watcher_path_matches(w, in, path_of(f)))
 				break;
 		if (in == s->cfg->ninputs) {
 			in = 0;
@@ -1130,6 +1136,7 @@ follow_reload(struct follow *fl, const struct setup *s,
 	fl->setup = s;
 	fl->class_map = class_map;
 	fl->uncl_id = uncl_id;
+	size_fresh(fl, table_nclasses(s->table));
 	return 0;
 }
 
@@ -1139,8 +1146,7 @@ follow_open_files(const struct follow *fl)
 	size_t i, n = 0;
 
 	for (i = 0; i < fl->nfiles; i++)
-		if (fl->files[i]->t != NULL &&
-		    !tailer_is_suspended(fl->files[i]->t))
+		if (is_open(fl->files[i]))
 			n++;
 	return n;
 }
@@ -1163,11 +1169,12 @@ follow_close(struct follow *fl)
 	for (i = 0; i < fl->nfiles; i++)
 		file_free(fl->files[i]);
 	free(fl->files);
-	free(fl->fbuckets);
+	hmap_free(&fl->by_id);
 	for (i = 0; i < fl->nfailed; i++)
 		free(fl->failed[i].path);
 	free(fl->failed);
 	free_stored(fl);
+	free(fl->fresh);
 	free(fl->readbuf);
 	free(fl);
 }

@@ -1,13 +1,15 @@
 /*
- * tailer: one followed file. It owns the descriptor (or, suspended, just
- * the path and identity), the read offset, the held partial line (a struct
- * lines) and two hashes: the head fingerprint and the hash of the bytes
- * just before the committed offset. It never decides what an event means
- * and never touches a loop or a clock: the daemon calls tailer_check and
- * tailer_read when it chooses to.
+ * tailer: one followed file. It owns the descriptor (or, parked, just the
+ * path, identity and position), the read offset, the held partial line (a
+ * struct lines) and two hashes: the head fingerprint and the hash of the
+ * bytes just before the committed offset. It decides everything about its
+ * one file: tailer_step looks, reads, and restarts at 0 on a truncation,
+ * and reopens the path when the descriptor goes stale. It never decides
+ * what an event means for other files and never touches a loop or a
+ * clock: the caller steps it when it chooses to.
  *
  * Invariants: committed = offset - lines_pending() is always just after a
- * '\n' (or 0, or a position the daemon sought to); win[] holds the last
+ * '\n' (or 0, or a position the caller sought to); win[] holds the last
  * win_len (<= TAILER_TAIL_LEN) bytes before offset as they were read, and
  * tail_hash is the hash of the up to TAILER_TAIL_LEN bytes before
  * committed, as they were read: never re-read, so a file rewritten under
@@ -28,17 +30,17 @@
 
 struct tailer {
 	char		*path;
-	int		 fd;		/* -1 while suspended */
-	uint64_t	 dev;
-	uint64_t	 ino;
+	int		 fd;		/* -1 while parked */
+	struct tailer_id id;		/* dev, ino and head fingerprint */
 	uint64_t	 offset;	/* bytes read, held line included */
 	uint64_t	 size;		/* bytes, at the last fstat */
-	uint32_t	 fp_len;	/* bytes the fingerprint covers */
-	uint64_t	 fp_hash;
 	uint64_t	 tail_hash;	/* of the bytes before committed */
 	char		 win[TAILER_TAIL_LEN];	/* before offset */
 	size_t		 win_len;
 	struct lines	*lines;
+	uint64_t	 longs_told;	/* lines_long_count() reported */
+	uint64_t	 high;		/* bytes: end of the furthest line
+					 * delivered since the content began */
 	/* The last tail check that read the bytes before committed and
 	 * found them right, if its fstat may vouch for later ones: */
 	bool		 vouched;
@@ -54,6 +56,16 @@ struct tailer {
 	bool		 r_vouched;
 	uint64_t	 r_offset;
 	struct timespec	 r_mtim, r_ctim;
+};
+
+/* One chunk being fed: where it sits in the file, so each block of lines
+ * can be given its end offset. */
+struct feeding {
+	struct tailer	*t;
+	const struct tailer_look *look;
+	const char	*p;		/* the chunk */
+	size_t		 n;
+	uint64_t	 start;		/* file offset of p[0] */
 };
 
 /* pread until len bytes or end of file. Returns the bytes read or a
@@ -106,8 +118,8 @@ take_fingerprint(struct tailer *t)
 	n = pread_full(t->fd, b, sizeof(b), 0);
 	if (n < 0)
 		return (int)n;
-	t->fp_len = (uint32_t)n;
-	t->fp_hash = ew_hash(b, (size_t)n);
+	t->id.fp_len = (uint32_t)n;
+	t->id.fp_hash = ew_hash(b, (size_t)n);
 	return 0;
 }
 
@@ -174,8 +186,8 @@ tailer_open(const char *path, size_t max_line, struct ew_err *err)
 			ew_err_set(err, path, 0, 0, "open: %s", strerror(e));
 		goto fail;
 	}
-	t->dev = (uint64_t)st.st_dev;
-	t->ino = (uint64_t)st.st_ino;
+	t->id.dev = (uint64_t)st.st_dev;
+	t->id.ino = (uint64_t)st.st_ino;
 	t->size = (uint64_t)st.st_size;
 	if ((r = take_fingerprint(t)) < 0) {
 		e = -r;
@@ -196,6 +208,16 @@ tailer_destroy(struct tailer *t)
 	destroy(t);
 }
 
+bool
+tailer_id_same(const struct tailer_id *a, const struct tailer_id *b)
+{
+	if (a->dev != b->dev || a->ino != b->ino)
+		return false;
+	if (a->fp_len == 0 || b->fp_len == 0 || a->fp_len != b->fp_len)
+		return true;
+	return a->fp_hash == b->fp_hash;
+}
+
 const char *
 tailer_path(const struct tailer *t)
 {
@@ -211,75 +233,54 @@ tailer_set_path(struct tailer *t, const char *path)
 	t->path = p;
 }
 
-uint64_t
-tailer_dev(const struct tailer *t)
+const struct tailer_id *
+tailer_id(const struct tailer *t)
 {
-	return t->dev;
+	return &t->id;
 }
 
-uint64_t
-tailer_ino(const struct tailer *t)
-{
-	return t->ino;
-}
-
-uint64_t
-tailer_offset(const struct tailer *t)
-{
-	return t->offset;
-}
-
-uint64_t
-tailer_committed(const struct tailer *t)
+static uint64_t
+committed_of(const struct tailer *t)
 {
 	return t->offset - lines_pending(t->lines);
 }
 
-uint64_t
-tailer_size(const struct tailer *t)
-{
-	return t->size;
-}
-
-uint32_t
-tailer_fp_len(const struct tailer *t)
-{
-	return t->fp_len;
-}
-
-uint64_t
-tailer_fp_hash(const struct tailer *t)
-{
-	return t->fp_hash;
-}
-
 bool
-tailer_fp_matches(const struct tailer *t, uint32_t fp_len, uint64_t fp_hash)
+tailer_has_head(struct tailer *t, const struct tailer_id *id)
 {
 	char b[TAILER_FP_LEN];
+	uint32_t len = id->fp_len;
+	uint64_t hash = id->fp_hash;	/* id may be t's own */
 	ssize_t n;
 
-	if (fp_len == 0 || fp_len > TAILER_FP_LEN || t->fd == -1)
+	if (len == 0 || len > TAILER_FP_LEN || t->fd == -1)
 		return false;
-	n = pread_full(t->fd, b, fp_len, 0);
-	if (n != (ssize_t)fp_len)
+	n = pread_full(t->fd, b, len, 0);
+	if (n != (ssize_t)len)
 		return false;
-	return ew_hash(b, fp_len) == fp_hash;
+	return ew_hash(b, len) == hash;
 }
 
-/* -ERANGE: the file is shorter than offset; nothing changes then. */
-int
+int64_t
 tailer_seek(struct tailer *t, uint64_t offset)
 {
-	size_t want = (size_t)EW_MIN(offset, (uint64_t)TAILER_TAIL_LEN);
 	char b[TAILER_TAIL_LEN];
+	struct stat st;
+	size_t want;
 	ssize_t n;
+	int r;
 
 	if (t->fd == -1)
 		return -EBADF;
+	if (offset == TAILER_END) {
+		if (fstat(t->fd, &st) == -1)
+			return -errno;
+		offset = t->size = (uint64_t)st.st_size;
+	}
+	want = (size_t)EW_MIN(offset, (uint64_t)TAILER_TAIL_LEN);
 	n = pread_full(t->fd, b, want, offset - want);
 	if (n < 0)
-		return (int)n;
+		return (int64_t)n;
 	if ((size_t)n < want)
 		return -ERANGE;
 	lines_reset(t->lines);
@@ -293,42 +294,96 @@ tailer_seek(struct tailer *t, uint64_t offset)
 	/* The head may have changed (a truncation seeks to 0): a record
 	 * must carry the fingerprint of what the file holds now, or a
 	 * restart would not know the file again (SPEC §8). */
-	return take_fingerprint(t);
+	if ((r = take_fingerprint(t)) < 0)
+		return r;
+	return (int64_t)offset;
 }
 
 /* A record with fp_len 0 was taken of an empty file (so its offset is 0):
  * dev and inode are all there is to compare. */
-bool
-tailer_verify(struct tailer *t, const struct offset_rec *rec)
+int
+tailer_place(struct tailer *t, const struct offset_rec *rec)
 {
+	struct tailer_id id = { rec->dev, rec->ino, rec->fp_len,
+	    rec->fp_hash };
 	struct stat st;
 	uint64_t h = 0;
+	int64_t r;
 
-	if (t->fd == -1 || rec->dev != t->dev || rec->ino != t->ino)
-		return false;
-	if (rec->fp_len > 0 && !tailer_fp_matches(t, rec->fp_len,
-	    rec->fp_hash))
-		return false;
-	if (fstat(t->fd, &st) == -1 || (uint64_t)st.st_size < rec->offset)
-		return false;
-	if (hash_before(t->fd, rec->offset, &h) < 0)
-		return false;
-	return h == rec->tail_hash;
+	if (t->fd == -1)
+		return -EBADF;
+	if (id.dev != t->id.dev || id.ino != t->id.ino)
+		return -ESTALE;
+	if (id.fp_len > 0 && !tailer_has_head(t, &id))
+		return -ESTALE;
+	if (fstat(t->fd, &st) == -1)
+		return -errno;
+	if ((uint64_t)st.st_size < rec->offset ||
+	    hash_before(t->fd, rec->offset, &h) < 0 || h != rec->tail_hash)
+		return -ESTALE;
+	r = tailer_seek(t, rec->offset);
+	return r < 0 ? (int)r : 0;
 }
 
-/* Feeds one chunk read at chunk_start and keeps win[] and tail_hash up to
+/* Delivers the lines of buf ending at file offset end, split at the
+ * high-water mark: lines up to it were delivered before. */
+static void
+deliver(struct tailer *t, const struct tailer_look *look, const char *buf,
+    size_t len, uint64_t end)
+{
+	uint64_t start = end > len ? end - len : 0, old;
+
+	if (end <= t->high) {
+		look->lines(look->arg, buf, len, false);
+		return;
+	}
+	/* the mark falls inside: split at it if it is a line start (a cut
+	 * overlong line is one line, and new) */
+	if (start < t->high && t->high - start < len) {
+		old = t->high - start;
+		if (buf[old - 1] == '\n') {
+			look->lines(look->arg, buf, (size_t)old, false);
+			buf += old;
+			len -= (size_t)old;
+		}
+	}
+	look->lines(look->arg, buf, len, true);
+	t->high = end;
+}
+
+/* The block of lines lines_feed passes ends at a '\n' of the chunk: the
+ * run of whole lines comes straight from the chunk, the held line it
+ * completes ends at the chunk's first '\n'. */
+static void
+block_cb(void *arg, const char *buf, size_t len)
+{
+	const struct feeding *fd = arg;
+	uintptr_t b = (uintptr_t)buf, p = (uintptr_t)fd->p;
+	const char *nl;
+	uint64_t end;
+
+	if (b >= p && b < p + fd->n) {
+		end = fd->start + (uint64_t)(b - p) + len;
+	} else {
+		nl = memchr(fd->p, '\n', fd->n);
+		end = fd->start + (uint64_t)(nl - fd->p) + 1;
+	}
+	deliver(fd->t, fd->look, buf, len, end);
+}
+
+/* Feeds one chunk read at the offset and keeps win[] and tail_hash up to
  * date from the bytes themselves. */
 static void
-feed(struct tailer *t, const char *p, size_t n, lines_block_fn *block,
-    void *arg)
+feed(struct tailer *t, const char *p, size_t n, const struct tailer_look *look)
 {
+	struct feeding fd = { t, look, p, n, t->offset };
 	char tail[TAILER_TAIL_LEN];
 	uint64_t start = t->offset, committed;
 	size_t upto, from_chunk, from_win, keep;
 
-	lines_feed(t->lines, p, n, block, arg);
+	lines_feed(t->lines, p, n, block_cb, &fd);
 	t->offset += n;
-	committed = tailer_committed(t);
+	committed = committed_of(t);
 	if (committed > start) {
 		/* a '\n' in this chunk: the tail ends inside it */
 		upto = (size_t)(committed - start);
@@ -382,14 +437,16 @@ is_settled(const struct timespec *ts, uint64_t wall_ms)
 	    ms <= (int64_t)(wall_ms - TAILER_RACY_MS);
 }
 
-/* tailer_read's work; *eof: it found the bytes before the offset right
- * and nothing after them. */
+/* The read's work; *eof: it found the bytes before the offset right and
+ * nothing after them. Returns the bytes read or a negative errno;
+ * -ERANGE: the bytes before the offset are not those read there (or the
+ * file ends before it): nothing was read. */
 static int64_t
-read_on(struct tailer *t, char *buf, size_t cap, uint64_t max_bytes,
-    lines_block_fn *block, void *arg, bool *eof)
+read_on(struct tailer *t, const struct tailer_look *look, bool *eof)
 {
-	uint64_t total = 0;
-	size_t want, back;
+	uint64_t total = 0, max_bytes = look->max_bytes;
+	size_t want, back, cap = look->cap;
+	char *buf = look->buf;
 	const char *p;
 	ssize_t n;
 	int r;
@@ -409,7 +466,8 @@ read_on(struct tailer *t, char *buf, size_t cap, uint64_t max_bytes,
 		back = 0;
 	}
 	while (total < max_bytes) {
-		want = (size_t)EW_MIN((uint64_t)(cap - back), max_bytes - total);
+		want = (size_t)EW_MIN((uint64_t)(cap - back),
+		    max_bytes - total);
 		n = pread(t->fd, buf, want + back, (off_t)(t->offset - back));
 		p = buf;
 		if (n == -1 && errno == EINTR)
@@ -433,7 +491,7 @@ read_on(struct tailer *t, char *buf, size_t cap, uint64_t max_bytes,
 			*eof = total == 0;
 			break;
 		}
-		feed(t, p, (size_t)n, block, arg);
+		feed(t, p, (size_t)n, look);
 		total += (uint64_t)n;
 		/* a regular file: a short read means end of file */
 		if ((size_t)n < want)
@@ -441,17 +499,10 @@ read_on(struct tailer *t, char *buf, size_t cap, uint64_t max_bytes,
 	}
 	if (t->offset > t->size)
 		t->size = t->offset;
-	if (t->fp_len < TAILER_FP_LEN && t->offset > t->fp_len &&
+	if (t->id.fp_len < TAILER_FP_LEN && t->offset > t->id.fp_len &&
 	    (r = take_fingerprint(t)) < 0 && total == 0)
 		return r;
 	return (int64_t)total;
-}
-
-int64_t
-tailer_read(struct tailer *t, char *buf, size_t cap, uint64_t max_bytes,
-    lines_block_fn *block, void *arg)
-{
-	return tailer_read_at(t, buf, cap, max_bytes, block, arg, 0);
 }
 
 /* An idle file costs an fstat per read instead of a pread. The skip is
@@ -463,16 +514,14 @@ tailer_read(struct tailer *t, char *buf, size_t cap, uint64_t max_bytes,
  * the last write is still caught: the look that follows it does not
  * vouch (its timestamps are too fresh), so the next read preads and
  * compares. */
-int64_t
-tailer_read_at(struct tailer *t, char *buf, size_t cap, uint64_t max_bytes,
-    lines_block_fn *block, void *arg, uint64_t wall_ms)
+static int64_t
+read_idle(struct tailer *t, const struct tailer_look *look)
 {
+	uint64_t wall_ms = look->wall_ms;
 	struct stat st;
 	bool looked = false, eof;
 	int64_t n;
 
-	if (t->fd == -1)
-		return -EBADF;
 	if (wall_ms != 0 && t->idle && fstat(t->fd, &st) == 0) {
 		looked = true;
 		if ((uint64_t)st.st_size == t->offset && t->r_vouched &&
@@ -483,7 +532,7 @@ tailer_read_at(struct tailer *t, char *buf, size_t cap, uint64_t max_bytes,
 			return 0;
 		}
 	}
-	n = read_on(t, buf, cap, max_bytes, block, arg, &eof);
+	n = read_on(t, look, &eof);
 	t->idle = n == 0;
 	t->r_vouched = looked && eof && (uint64_t)st.st_size == t->offset &&
 	    is_settled(&st.st_mtim, wall_ms) &&
@@ -494,27 +543,6 @@ tailer_read_at(struct tailer *t, char *buf, size_t cap, uint64_t max_bytes,
 		t->r_ctim = st.st_ctim;
 	}
 	return n;
-}
-
-void
-tailer_finish(struct tailer *t, lines_block_fn *block, void *arg)
-{
-	lines_flush(t->lines, block, arg);
-	/* committed == offset now: win[] holds the bytes before it */
-	t->tail_hash = ew_hash(t->win, t->win_len);
-}
-
-uint64_t
-tailer_long_lines(const struct tailer *t)
-{
-	return lines_long_count(t->lines);
-}
-
-unsigned
-tailer_check(struct tailer *t, bool verify_tail)
-{
-	return tailer_check_at(t, verify_tail ? TAILER_VERIFY_TAIL : 0, 0,
-	    NULL);
 }
 
 /* Can st (an fstat now) vouch that the bytes before committed are still
@@ -529,9 +557,9 @@ tailer_check(struct tailer *t, bool verify_tail)
  * (git's racily clean entries). A clock skewed by more than the margin
  * (an NFS server) errs the safe way when it runs ahead of ours; one
  * behind ours could let a same-size rewrite within one coarse tick of the
- * last write go unseen here, but tailer_read still compares the bytes
- * before the offset on its first pread of every read (twice a second)
- * and reports -ERANGE before it reads any growth. */
+ * last write go unseen here, but a read still compares the bytes before
+ * the offset on its first pread of every read (twice a second) and
+ * restarts before it reads any growth. */
 static bool
 is_vouched(const struct tailer *t, const struct stat *st, uint64_t committed)
 {
@@ -542,8 +570,11 @@ is_vouched(const struct tailer *t, const struct stat *st, uint64_t committed)
 	    same_time(&st->st_ctim, &t->v_ctim);
 }
 
-unsigned
-tailer_check_at(struct tailer *t, unsigned flags, uint64_t wall_ms,
+/* fstat the descriptor (or trust seen), stat the path and, with verify,
+ * check the bytes before the offsets. Returns TAILER_* bits; -1 if the
+ * fstat failed. */
+static int
+look_at(struct tailer *t, bool verify, uint64_t wall_ms,
     const struct stat *seen)
 {
 	struct stat st, pst;
@@ -551,16 +582,14 @@ tailer_check_at(struct tailer *t, unsigned flags, uint64_t wall_ms,
 	uint64_t committed, h = 0;
 	int r;
 
-	if (seen != NULL && ((uint64_t)seen->st_dev != t->dev ||
-	    (uint64_t)seen->st_ino != t->ino))
+	if (seen != NULL && ((uint64_t)seen->st_dev != t->id.dev ||
+	    (uint64_t)seen->st_ino != t->id.ino))
 		seen = NULL;	/* not this file: look for ourselves */
-	if (t->fd == -1)
-		return TAILER_ERROR;
 	/* the path names this inode: its stat is the descriptor's */
 	if (seen != NULL)
 		st = *seen;
 	else if (fstat(t->fd, &st) == -1)
-		return TAILER_ERROR;
+		return -1;
 	t->size = (uint64_t)st.st_size;
 	if (st.st_nlink == 0)
 		ev |= TAILER_DELETED;
@@ -574,20 +603,20 @@ tailer_check_at(struct tailer *t, unsigned flags, uint64_t wall_ms,
 		/* EACCES and the like say nothing about rotation */
 		if (errno == ENOENT || errno == ENOTDIR)
 			ev |= TAILER_MOVED;
-	} else if ((uint64_t)pst.st_dev != t->dev ||
-	    (uint64_t)pst.st_ino != t->ino) {
+	} else if ((uint64_t)pst.st_dev != t->id.dev ||
+	    (uint64_t)pst.st_ino != t->id.ino) {
 		ev |= TAILER_MOVED;
 	}
-	if (!(flags & TAILER_VERIFY_TAIL))
-		return ev;
+	if (!verify)
+		return (int)ev;
 	if (ev & TAILER_TRUNCATED) {
 		t->vouched = false;
-		return ev;
+		return (int)ev;
 	}
 	/* SPEC §6: truncated and regrown between two looks */
-	committed = tailer_committed(t);
+	committed = committed_of(t);
 	if (wall_ms != 0 && is_vouched(t, &st, committed))
-		return ev;	/* untouched since the bytes were read */
+		return (int)ev;	/* untouched since the bytes were read */
 	r = hash_before(t->fd, committed, &h);
 	/* SPEC §6 "bytes just before the offset": the read offset, past a
 	 * held partial line too. A file whose only new bytes are held
@@ -598,7 +627,7 @@ tailer_check_at(struct tailer *t, unsigned flags, uint64_t wall_ms,
 	if (r == -ERANGE || (r == 0 && h != t->tail_hash))
 		ev |= TAILER_TRUNCATED;
 	else if (r < 0)
-		ev |= TAILER_ERROR;
+		return -1;
 	t->vouched = r == 0 && h == t->tail_hash &&
 	    is_settled(&st.st_mtim, wall_ms) &&
 	    is_settled(&st.st_ctim, wall_ms);
@@ -608,21 +637,111 @@ tailer_check_at(struct tailer *t, unsigned flags, uint64_t wall_ms,
 	t->v_tail_hash = t->tail_hash;
 	t->v_mtim = st.st_mtim;
 	t->v_ctim = st.st_ctim;
-	return ev;
+	return (int)ev;
+}
+
+/* SPEC §6 truncation: reading restarts at 0. */
+static void
+restart(struct tailer *t, struct tailer_step *out)
+{
+	out->events |= TAILER_TRUNCATED;
+	out->was = committed_of(t);
+	out->was_id = t->id;
+	(void)tailer_seek(t, 0);
+	t->high = 0;		/* new content: every line of it is new */
+}
+
+/* The position and the counters of a step. */
+static void
+report(struct tailer *t, struct tailer_step *out)
+{
+	uint64_t longs = lines_long_count(t->lines);
+
+	out->offset = t->offset;
+	out->committed = committed_of(t);
+	out->size = t->size;
+	out->long_lines += longs - t->longs_told;
+	t->longs_told = longs;
 }
 
 int
-tailer_record(struct tailer *t, uint64_t seen_s, struct offset_rec *rec)
+tailer_step(struct tailer *t, const struct tailer_look *look,
+    struct tailer_step *out)
+{
+	int64_t n = 0;
+	int ev, r;
+
+	memset(out, 0, sizeof(*out));
+	if (t->fd == -1)
+		return -EBADF;
+	if (look->flags & TAILER_CHECK) {
+		ev = look_at(t, true, look->wall_ms, look->seen);
+		if (ev < 0) {
+			/* ESTALE on NFS, EIO: the path may give it back */
+			tailer_park(t);
+			if ((r = tailer_unpark(t)) < 0) {
+				out->events |= TAILER_ERROR;
+				out->error = r;
+				report(t, out);
+				return 0;
+			}
+			ev = look_at(t, true, look->wall_ms, NULL);
+			if (ev < 0)
+				ev = 0;
+		}
+		out->events |= (unsigned)ev & ~TAILER_TRUNCATED;
+		if (ev & TAILER_TRUNCATED)
+			restart(t, out);
+	}
+	if (look->flags & TAILER_READ) {
+		n = read_idle(t, look);
+		if (n == -ERANGE) {
+			/* truncated, maybe regrown, since the last read */
+			(void)look_at(t, false, 0, NULL);
+			restart(t, out);
+			n = read_idle(t, look);
+		}
+		if (n > 0)
+			out->bytes = (uint64_t)n;
+	}
+	report(t, out);
+	return n < 0 ? (int)n : 0;
+}
+
+/* lines_flush's one line ends at the read offset. */
+static void
+finish_cb(void *arg, const char *buf, size_t len)
+{
+	const struct feeding *fd = arg;
+
+	deliver(fd->t, fd->look, buf, len, fd->start);
+}
+
+void
+tailer_finish(struct tailer *t, const struct tailer_look *look,
+    struct tailer_step *out)
+{
+	struct feeding fd = { t, look, NULL, 0, t->offset };
+
+	memset(out, 0, sizeof(*out));
+	lines_flush(t->lines, finish_cb, &fd);
+	/* committed == offset now: win[] holds the bytes before it */
+	t->tail_hash = ew_hash(t->win, t->win_len);
+	report(t, out);
+}
+
+int
+tailer_record(const struct tailer *t, uint64_t seen_s, struct offset_rec *rec)
 {
 	size_t len = strlen(t->path);
 
 	if (len >= sizeof(rec->path))
 		return -ENAMETOOLONG;
-	rec->dev = t->dev;
-	rec->ino = t->ino;
-	rec->offset = tailer_committed(t);
-	rec->fp_len = t->fp_len;
-	rec->fp_hash = t->fp_hash;
+	rec->dev = t->id.dev;
+	rec->ino = t->id.ino;
+	rec->offset = committed_of(t);
+	rec->fp_len = t->id.fp_len;
+	rec->fp_hash = t->id.fp_hash;
 	rec->tail_hash = t->tail_hash;	/* as read, not re-read now */
 	rec->seen_s = seen_s;
 	memcpy(rec->path, t->path, len + 1);
@@ -630,7 +749,7 @@ tailer_record(struct tailer *t, uint64_t seen_s, struct offset_rec *rec)
 }
 
 void
-tailer_suspend(struct tailer *t)
+tailer_park(struct tailer *t)
 {
 	if (t->fd == -1)
 		return;
@@ -642,7 +761,7 @@ tailer_suspend(struct tailer *t)
 }
 
 int
-tailer_resume(struct tailer *t)
+tailer_unpark(struct tailer *t)
 {
 	struct stat st;
 	int fd;
@@ -652,7 +771,8 @@ tailer_resume(struct tailer *t)
 	fd = open_regular(t->path, &st);
 	if (fd == -1)	/* a directory or a fifo now: not our file */
 		return errno == EINVAL || errno == EISDIR ? -ESTALE : -errno;
-	if ((uint64_t)st.st_dev != t->dev || (uint64_t)st.st_ino != t->ino) {
+	if ((uint64_t)st.st_dev != t->id.dev ||
+	    (uint64_t)st.st_ino != t->id.ino) {
 		close(fd);
 		return -ESTALE;
 	}
@@ -662,7 +782,7 @@ tailer_resume(struct tailer *t)
 }
 
 bool
-tailer_is_suspended(const struct tailer *t)
+tailer_is_parked(const struct tailer *t)
 {
 	return t->fd == -1;
 }

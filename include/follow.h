@@ -23,7 +23,8 @@ struct ew_err;
 struct follow;
 struct setup;
 
-/* Counters since this start (SPEC §7 stats). */
+/* Counters since this start (SPEC §7 stats), each counted when it
+ * happens. */
 struct follow_stats {
 	uint64_t lines, bytes, matched, unclassified, long_lines;
 	uint64_t rotations, truncations;
@@ -37,13 +38,24 @@ struct follow	*follow_create(uv_loop_t *loop, const struct setup *s,
 /* Adds the directory watches (unless watch is false: --once) and scans.
  * Files are opened but not read until follow_stored_done. */
 void		 follow_start(struct follow *fl, bool watch);
-/* The safety net (every second): rescan, and fstat every open file for
- * truncation, rotation and deletion. */
-void		 follow_rescan(struct follow *fl);
-/* Reads the growth of every open file, counting into agg at now_ms;
- * unlimited: to the end whatever the size (--once), else at most a
- * budget per file per call. Retires drained files. */
-void		 follow_read(struct follow *fl, uint64_t now_ms, bool unlimited);
+/* The safety net (every second): rescan, and look at every open file
+ * for truncation, rotation and deletion. mono_ms: the monotonic clock
+ * (uv_now, durations); wall_ms: the wall clock (ms since the epoch: file
+ * timestamps). Both must be > 0. */
+void		 follow_rescan(struct follow *fl, uint64_t mono_ms,
+		    uint64_t wall_ms);
+/* Reads the growth of every open file, counting into agg in the bucket
+ * of wall_ms; unlimited: to the end whatever the size (--once), else at
+ * most a budget per file per call. Retires the files rotated away or
+ * deleted that have been quiet for rotate_wait of mono_ms (SPEC §6). */
+void		 follow_read(struct follow *fl, uint64_t mono_ms,
+		    uint64_t wall_ms, bool unlimited);
+/* The lines counted since the last call that no earlier read of their
+ * file had counted (SPEC §8: re-read after a CONFLICT or a rollback,
+ * they are not new), per agg class id: counts[0..n) are set, and the
+ * tally starts again from 0. For the spike detector. */
+void		 follow_take_fresh(struct follow *fl, uint64_t *counts,
+		    size_t n);
 
 /* Stored offsets from Redis, given as field/value pairs between begin and
  * done; done places every file (SPEC §8) and allows reading. */
