@@ -17,6 +17,7 @@
 
 #include "base.h"
 #include "config.h"
+#include "yamlconf.h"
 #include "check.h"
 
 #define INPUT	"inputs:\n  - paths: [a.log]\n"
@@ -371,6 +372,9 @@ test_values(void)
 	const struct config_rule *r;
 	char *want;
 
+	/* a password file named must be readable (SPEC §2: --check-config
+	 * finds what the daemon would) */
+	write_file("secret", "s3cret\n");
 	cfg = load_text_ok(text);
 	CHECK_STR_EQ(cfg->host, "web-1");
 	want = xasprintf("%s/data/codes.tsv", realdir);
@@ -661,15 +665,15 @@ test_parsers(void)
 
 	for (i = 0; i < ARRAY_SIZE(durations); i++) {
 		v = 12345;
-		CHECK_INT_EQ(config_parse_duration(durations[i].s, &v),
+		CHECK_INT_EQ(yamlconf_parse_duration(durations[i].s, &v),
 		    durations[i].r);
 		if (durations[i].r == 0)
 			CHECK_UINT_EQ(v, durations[i].ms);
 	}
-	CHECK_INT_EQ(config_parse_duration(NULL, &v), -1);
+	CHECK_INT_EQ(yamlconf_parse_duration(NULL, &v), -1);
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		v = 12345;
-		CHECK_INT_EQ(config_parse_size(sizes[i].s, &v), sizes[i].r);
+		CHECK_INT_EQ(yamlconf_parse_size(sizes[i].s, &v), sizes[i].r);
 		if (sizes[i].r == 0)
 			CHECK_UINT_EQ(v, sizes[i].bytes);
 	}
