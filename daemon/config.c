@@ -38,6 +38,8 @@
 #define CONFIG_FILE_MAX		(1024 * 1024)	/* bytes; a config is small */
 #define MAX_CHILDREN		32	/* keys of one section */
 #define CONFIG_F_POS		0x100	/* PATH, STRINGS: keep positions */
+#define CONFIG_F_MASK		0x200	/* LIST: off3 holds the ALERT_F_* of
+					 * the keys an element set */
 
 struct config_ctx {
 	const struct yamlconf	*y;	/* the document of the value at hand */
@@ -182,7 +184,9 @@ static const struct config_key schema[] = {
 	ALERT_PARAMS("alerts.defaults", config_alerts, defaults, 0, "60s", "30m", "20",
 	    "4", "1e-6", "5m", "warning", "true"),
 	{ "alerts.rules", CONFIG_LIST, NULL, "one rule per class watched",
+	    .flags = CONFIG_F_MASK,
 	    LIST_OF(config_alerts, rules, nrules, config_rule),
+	    .off3 = offsetof(struct config_rule, params.set),
 	    .what = "rule", .check = check_rule },
 	{ "alerts.rules[].match", CONFIG_STRING, NULL,
 	    "a name, a code or category:NAME",
@@ -1125,13 +1129,19 @@ describe(struct buf *out, const struct config_key *sec, const char *path,
 	char epath[YAMLCONF_KEY_MAX + 24];
 	const struct config_key *k;
 	const char *leaf, *elems;
+	unsigned set = ~0U;
 	size_t i, j, n;
 
 	snprintf(sname, sizeof(sname), "%s%s", sec->name,
 	    sec->type == CONFIG_LIST ? "[]" : "");
+	if (sec->flags & CONFIG_F_MASK)
+		set = *(const unsigned *)cfield(base, sec->off3);
 	for (i = 0; i < ARRAY_SIZE(schema); i++) {
 		k = &schema[i];
 		if ((leaf = child_leaf(k->name, sname)) == NULL)
+			continue;
+		/* a rule lists what it sets, not what it inherits */
+		if (k->bit != 0 && k->def == NULL && !(set & k->bit))
 			continue;
 		yamlconf_join(kpath, path, leaf);
 		if (k->type == CONFIG_SECTION) {
