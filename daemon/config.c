@@ -111,7 +111,7 @@ static const struct config_key schema[] = {
 	    "name used in per-host keys; auto: the host name",
 	    AT(config, host) },
 	{ "table", CONFIG_PATH, "/usr/share/errwatch/error-codes.tsv",
-	    "the error table (SPEC section 3)", .flags = CONFIG_F_NONEMPTY |
+	    "the error table: code, name, category, description", .flags = CONFIG_F_NONEMPTY |
 	    CONFIG_F_POS, AT(config, table), POS(config, table_pos) },
 	{ "max_open_files", CONFIG_UINT, "1024",
 	    "files kept open at most; beyond it idle files are closed",
@@ -119,13 +119,12 @@ static const struct config_key schema[] = {
 	{ "redis", CONFIG_SECTION, NULL, "where the counts go",
 	    AT(config, redis), .check = check_redis },
 	{ "redis.url", CONFIG_URL, "redis://127.0.0.1:6379/0",
-	    "redis://[user:password@]host[:port][/db] or "
-	    "unix:///path[?db=N]; ERRWATCH_REDIS_URL overrides it",
+	    "where Redis listens; ERRWATCH_REDIS_URL overrides it",
 	    AT(config_redis, url), .off2 = offsetof(struct config_redis,
 	    target) },
 	{ "redis.password_file", CONFIG_PATH, "\"\"",
-	    "file holding the password (one line); \"\": "
-	    "$CREDENTIALS_DIRECTORY/redis-password when it exists",
+	    "file whose first line is the password; \"\": the systemd "
+	    "credential",
 	    AT(config_redis, password_file) },
 	{ "redis.prefix", CONFIG_STRING, "\"errwatch:\"",
 	    "start of every key written", AT(config_redis, prefix) },
@@ -175,7 +174,7 @@ static const struct config_key schema[] = {
 	    STRV(config_input, patterns, npatterns),
 	    .off3 = offsetof(struct config_input, pattern_pos),
 	    .what = "a pattern or a list of patterns" },
-	{ "alerts", CONFIG_SECTION, NULL, "spike alerts (SPEC section 9)",
+	{ "alerts", CONFIG_SECTION, NULL, "spike alerts",
 	    AT(config, alerts) },
 	/* off 0: its keys are placed from struct config_alerts */
 	{ "alerts.defaults", CONFIG_SECTION, NULL,
