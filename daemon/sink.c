@@ -796,9 +796,11 @@ connect_to(struct sink *s, const char *ip)
 	if (s->url.path != NULL)
 		snprintf(s->target, sizeof(s->target), "unix %s", s->url.path);
 	else if (strchr(ip, ':') != NULL)
-		snprintf(s->target, sizeof(s->target), "[%s]:%d", ip, s->url.port);
+		snprintf(s->target, sizeof(s->target), "[%s]:%d", ip,
+		    s->url.port);
 	else
-		snprintf(s->target, sizeof(s->target), "%s:%d", ip, s->url.port);
+		snprintf(s->target, sizeof(s->target), "%s:%d", ip,
+		    s->url.port);
 	set_state(s, SINK_CONNECTING, s->target);
 	if (s->closing)
 		return;

@@ -103,8 +103,8 @@ read_file(const char *path, size_t max, struct buf *b, struct ew_err *err)
 		b->len += (size_t)n;
 		b->p[b->len] = '\0';
 		if (b->len > max) {
-			ew_err_set(err, path, 0, 0, "larger than %zu bytes: not "
-			    "a config file", max);
+			ew_err_set(err, path, 0, 0, "larger than %zu bytes: "
+			    "not a config file", max);
 			goto fail;
 		}
 	}
@@ -733,12 +733,18 @@ yamlconf_fmt_duration(uint64_t ms, char *out, size_t len)
 void
 yamlconf_fmt_size(uint64_t bytes, char *out, size_t len)
 {
-	if (bytes != 0 && bytes % (1024 * 1024 * 1024) == 0)
-		snprintf(out, len, "%lluGiB", (unsigned long long)(bytes >> 30));
-	else if (bytes != 0 && bytes % (1024 * 1024) == 0)
-		snprintf(out, len, "%lluMiB", (unsigned long long)(bytes >> 20));
-	else if (bytes != 0 && bytes % 1024 == 0)
-		snprintf(out, len, "%lluKiB", (unsigned long long)(bytes >> 10));
-	else
-		snprintf(out, len, "%llu", (unsigned long long)bytes);
+	static const struct {
+		unsigned	 shift;
+		const char	*unit;
+	} units[] = { { 30, "GiB" }, { 20, "MiB" }, { 10, "KiB" } };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(units); i++) {
+		if (bytes != 0 && bytes % (1ULL << units[i].shift) == 0) {
+			snprintf(out, len, "%llu%s", (unsigned long long)
+			    (bytes >> units[i].shift), units[i].unit);
+			return;
+		}
+	}
+	snprintf(out, len, "%llu", (unsigned long long)bytes);
 }

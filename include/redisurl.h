@@ -50,7 +50,8 @@ int		 redisurl_parse(struct redisurl *u, const char *s,
  * NULL: no-op. */
 void		 redisurl_free(struct redisurl *u);
 /* *dst becomes a deep copy of *src (dst must be zeroed or freed). */
-void		 redisurl_copy(struct redisurl *dst, const struct redisurl *src);
+void		 redisurl_copy(struct redisurl *dst,
+		    const struct redisurl *src);
 /* True when a and b reach the same server the same way (every field). */
 bool		 redisurl_equal(const struct redisurl *a,
 		    const struct redisurl *b);
