@@ -54,8 +54,10 @@ struct config_ctx {
 
 static int	check_root(struct config_ctx *, void *, size_t);
 static int	check_redis(struct config_ctx *, void *, size_t);
+static void	init_input(struct config_ctx *, void *, size_t);
 static int	check_input(struct config_ctx *, void *, size_t);
 static int	check_defaults(struct config_ctx *, void *, size_t);
+static void	init_rule(struct config_ctx *, void *, size_t);
 static int	check_rule(struct config_ctx *, void *, size_t);
 
 static const char *const start_at_names[] = { "end", "beginning" };
@@ -140,7 +142,7 @@ static const struct config_key schema[] = {
 	{ "inputs", CONFIG_LIST, NULL, "the files to follow",
 	    .flags = CONFIG_F_REQUIRED | CONFIG_F_NONEMPTY,
 	    LIST_OF(config, inputs, ninputs, config_input),
-	    .what = "input", .check = check_input },
+	    .what = "input", .init = init_input, .check = check_input },
 	{ "inputs[].name", CONFIG_NAME, NULL,
 	    "name of the input, unique; input<N> when absent",
 	    .flags = CONFIG_F_NONEMPTY, .min = 1, .max = 64,
@@ -187,7 +189,7 @@ static const struct config_key schema[] = {
 	    .flags = CONFIG_F_MASK,
 	    LIST_OF(config_alerts, rules, nrules, config_rule),
 	    .off3 = offsetof(struct config_rule, params.set),
-	    .what = "rule", .check = check_rule },
+	    .what = "rule", .init = init_rule, .check = check_rule },
 	{ "alerts.rules[].match", CONFIG_STRING, NULL,
 	    "a name, a code or category:NAME",
 	    .flags = CONFIG_F_REQUIRED | CONFIG_F_NONEMPTY | CONFIG_F_POS,
@@ -620,6 +622,8 @@ set_list(struct config_ctx *c, const struct config_key *k, const char *path,
 	for (i = 0; i < count; i++) {
 		e = yamlconf_item(c->y, n, i);
 		snprintf(epath, sizeof(epath), "%s[%zu]", path, i);
+		if (k->init != NULL)
+			k->init(c, elems + i * k->width, i);
 		if (yamlconf_want_map(c->y, e, epath, c->err) < 0 ||
 		    walk(c, k, epath, e, elems + i * k->width, i) < 0)
 			return -1;
@@ -863,6 +867,15 @@ check_redis(struct config_ctx *c, void *base, size_t idx)
 	return -1;
 }
 
+static void
+init_input(struct config_ctx *c, void *base, size_t idx)
+{
+	struct config_input *in = base;
+
+	(void)c;
+	in->name = xasprintf("input%zu", idx);	/* SPEC §4: input<N> */
+}
+
 static int
 check_input(struct config_ctx *c, void *base, size_t idx)
 {
@@ -870,8 +883,6 @@ check_input(struct config_ctx *c, void *base, size_t idx)
 	const struct yamlconf_node *nn;
 	size_t j;
 
-	if (in->name == NULL)
-		in->name = xasprintf("input%zu", idx);
 	for (j = 0; j < idx; j++) {
 		if (strcmp(all[j].name, in->name) != 0)
 			continue;
@@ -894,17 +905,24 @@ check_defaults(struct config_ctx *c, void *base, size_t idx)
 	return 0;
 }
 
-/* A rule starts from alerts.defaults (walked before alerts.rules), and
- * keeps what it set. */
+/* A rule starts from alerts.defaults (walked before alerts.rules): its
+ * own keys then overwrite what they set (SPEC §9). */
+static void
+init_rule(struct config_ctx *c, void *base, size_t idx)
+{
+	struct config_rule *rule = base;
+
+	(void)idx;
+	rule->params = c->cfg->alerts.defaults;
+}
+
 static int
 check_rule(struct config_ctx *c, void *base, size_t idx)
 {
 	struct config_rule *rule = base, *all = rule - idx;
-	const struct alert_params *d = &c->cfg->alerts.defaults;
 	const struct yamlconf_node *mn = yamlconf_find(c->y, c->map, "match");
 	char shown[YAMLCONF_SHOW_BUF];
-	struct alert_params mine = rule->params;
-	size_t i, j;
+	size_t j;
 
 	if (strcmp(rule->match, "category:") == 0) {
 		yamlconf_fail(c->y, mn, c->err, "%s.match: expected a category "
@@ -919,18 +937,7 @@ check_rule(struct config_ctx *c, void *base, size_t idx)
 		    yamlconf_show(rule->match, shown, sizeof(shown)), j);
 		return -1;
 	}
-	rule->params = *d;
 	rule->params.set = c->given;
-	/* what the rule gave wins: copy its rows' fields back */
-	for (i = 0; i < ARRAY_SIZE(schema); i++) {
-		const struct config_key *k = &schema[i];
-
-		if (k->bit == 0 || !(c->given & k->bit) ||
-		    child_leaf(k->name, "alerts.rules[]") == NULL)
-			continue;
-		memcpy(field(rule, k->off), cfield(&mine, k->off -
-		    offsetof(struct config_rule, params)), k->width);
-	}
 	return 0;
 }
 

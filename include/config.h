@@ -167,6 +167,8 @@ struct config_key {
 	size_t		  width;	/* bytes of the value at off */
 	unsigned	  bit;	/* ALERT_F_* recorded when given */
 	const char	 *what;	/* how errors name the expected value */
+	void		(*init)(struct config_ctx *, void *, size_t);
+				/* LIST: before the keys of element idx */
 	int		(*check)(struct config_ctx *, void *, size_t);
 				/* SECTION, LIST: after the keys of one
 				 * (idx: which element); 0 or -1 */
