@@ -88,25 +88,32 @@ case $out in *"redis.url: bad port: expected a number from 1 to 65535"*) ;;
 *) fail "bad_url_port: message ($out)" ;; esac
 # The daemon and --once refuse them the same way, at the same position:
 # nothing --check-config accepts makes a program exit 78.
-for name in bad_url_port missing_password_file too_many_classes; do
+for case in bad_url_port:3:8 missing_password_file:3:18 \
+    too_many_classes:1:8; do
+	name=${case%%:*}
+	pos=${case#*:}
 	for mode in "" --once; do
 		st=0
 		out=$("$EW_BIN" $mode -c "$T/$name.yaml" 2>&1) || st=$?
-		[ $st -eq 78 ] || fail "$name ${mode:-daemon}: exit $st, want 78"
-		case $out in *"$T/$name.yaml:"[0-9]*:[0-9]*": "*) ;;
-		*) fail "$name ${mode:-daemon}: no position ($out)" ;; esac
+		[ $st -eq 78 ] ||
+			fail "$name ${mode:-daemon}: exit $st, want 78"
+		case $out in *"$T/$name.yaml:$pos: "*) ;;
+		*) fail "$name ${mode:-daemon}: not at $pos ($out)" ;; esac
 	done
 done
 # ERRWATCH_REDIS_URL overrides redis.url (SPEC §4); an error in it names
 # the variable.
-printf 'table: %s\ninputs: [{paths: [/tmp/x.log]}]\n' "$TABLE" > "$T/env.yaml"
+printf 'table: %s\ninputs: [{paths: [/tmp/x.log]}]\n' "$TABLE" \
+    > "$T/env.yaml"
 st=0
-out=$(ERRWATCH_REDIS_URL=redis://h:0 "$EW_BIN" --check-config -c "$T/env.yaml" 2>&1) || st=$?
+out=$(ERRWATCH_REDIS_URL=redis://h:0 \
+    "$EW_BIN" --check-config -c "$T/env.yaml" 2>&1) || st=$?
 [ $st -eq 78 ] || fail "ERRWATCH_REDIS_URL: exit $st, want 78"
 case $out in *"ERRWATCH_REDIS_URL: bad port"*) ;;
 *) fail "ERRWATCH_REDIS_URL: message ($out)" ;; esac
 # The summary never shows a password.
-out=$(ERRWATCH_REDIS_URL=redis://u:topsecret@h:7/2 "$EW_BIN" --check-config -c "$T/env.yaml")
+out=$(ERRWATCH_REDIS_URL=redis://u:topsecret@h:7/2 \
+    "$EW_BIN" --check-config -c "$T/env.yaml")
 case $out in *topsecret*) fail "the summary shows the password" ;; esac
 case $out in *"redis://u:***@h:7/2"*) ;;
 *) fail "the summary lacks the URL ($out)" ;; esac
