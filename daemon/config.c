@@ -35,7 +35,8 @@
 #include "redisurl.h"
 #include "yamlconf.h"
 
-#define CONFIG_FILE_MAX		(1024 * 1024)	/* bytes; a config is small */
+/* bytes; a config is small */
+#define CONFIG_FILE_MAX		((size_t)1 << 20)
 #define MAX_CHILDREN		32	/* keys of one section */
 #define CONFIG_F_POS		0x100	/* PATH, STRINGS: keep positions */
 #define CONFIG_F_MASK		0x200	/* LIST: off3 holds the ALERT_F_* of
@@ -164,7 +165,7 @@ static const struct config_key schema[] = {
 	    AT(config_input, start_at) },
 	{ "inputs[].max_line", CONFIG_SIZE, "64KiB",
 	    "longer lines are cut and counted in long_lines", .min = 256,
-	    .max = 1024 * 1024 * 1024, AT(config_input, max_line) },
+	    .max = 1ULL << 30, AT(config_input, max_line) },
 	{ "inputs[].rotate_wait", CONFIG_DURATION, "5s",
 	    "a rotated file is read this long after its last growth",
 	    AT(config_input, rotate_wait_ms) },

@@ -694,11 +694,11 @@ yamlconf_parse_size(const char *s, uint64_t *bytes)
 	if (*s == '\0')
 		mult = 1;
 	else if (strcmp(s, "KiB") == 0)
-		mult = 1024;
+		mult = 1ULL << 10;
 	else if (strcmp(s, "MiB") == 0)
-		mult = 1024 * 1024;
+		mult = 1ULL << 20;
 	else if (strcmp(s, "GiB") == 0)
-		mult = 1024 * 1024 * 1024;
+		mult = 1ULL << 30;
 	else
 		return -1;
 	if (n > UINT64_MAX / mult)
