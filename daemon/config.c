@@ -23,6 +23,7 @@
 #define _XOPEN_SOURCE	700	/* realpath(3) */
 #endif
 #include <errno.h>
+#include <fnmatch.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -352,6 +353,23 @@ bool
 config_glob_is_valid(const char *glob)
 {
 	return glob_problem(glob) == NULL;
+}
+
+bool
+config_input_excludes(const struct config_input *in, const char *path)
+{
+	const char *base = strrchr(path, '/');
+	size_t i;
+
+	base = base != NULL ? base + 1 : path;
+	for (i = 0; i < in->nexclude; i++) {
+		if (strchr(in->exclude[i], '/') == NULL) {
+			if (fnmatch(in->exclude[i], base, 0) == 0)
+				return true;
+		} else if (fnmatch(in->exclude[i], path, FNM_PATHNAME) == 0)
+			return true;
+	}
+	return false;
 }
 
 /* s made absolute against the config's directory; "./" is dropped. */

@@ -2,11 +2,9 @@
  * main: argv to a mode, the mode's result to an exit status (SPEC §2).
  * Nothing else lives here.
  */
-#include <fnmatch.h>
 #include <getopt.h>
 #include <glob.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,13 +78,12 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Regular files the input's globs match now, less its excludes (without
- * '/': on the base name). */
+/* Regular files the input's globs match now, less its excludes. */
 static size_t
 files_now(const struct config_input *in)
 {
-	char **names = NULL, *base;
-	size_t i, j, k, n = 0, cap = 0, uniq = 0;
+	char **names = NULL;
+	size_t i, j, n = 0, cap = 0, uniq = 0;
 	struct stat st;
 	glob_t g;
 
@@ -96,15 +93,8 @@ files_now(const struct config_input *in)
 		for (j = 0; j < g.gl_pathc; j++) {
 			const char *p = g.gl_pathv[j];
 
-			base = strrchr(p, '/');
-			base = base != NULL ? base + 1 : (char *)(uintptr_t)p;
-			for (k = 0; k < in->nexclude; k++)
-				if (fnmatch(in->exclude[k],
-				    strchr(in->exclude[k], '/') != NULL ? p :
-				    base, 0) == 0)
-					break;
-			if (k < in->nexclude || stat(p, &st) == -1 ||
-			    !S_ISREG(st.st_mode))
+			if (config_input_excludes(in, p) ||
+			    stat(p, &st) == -1 || !S_ISREG(st.st_mode))
 				continue;
 			if (n == cap) {
 				cap = cap ? cap * 2 : 16;

@@ -194,6 +194,10 @@ void		 config_describe(const struct config *cfg, struct buf *out);
 struct config	*config_load(const char *path, struct ew_err *err);
 void		 config_destroy(struct config *cfg);
 
+/* True when in's excludes leave path out (SPEC §4): a glob without '/'
+ * is matched on the base name, one with '/' on the whole path. */
+bool		 config_input_excludes(const struct config_input *in,
+		    const char *path);
 /* Checks a glob's syntax (balanced brackets, no empty pattern). */
 bool		 config_glob_is_valid(const char *glob);
 

@@ -128,10 +128,18 @@ st=0; "$EW_BIN" -c "$T/unknown_key.yaml" 2>/dev/null || st=$?
 st=0; echo | "$EW_BIN" --scan -c "$T/bad_size.yaml" >/dev/null 2>&1 || st=$?
 [ $st -eq 78 ] || fail "--scan on a bad config: exit $st, want 78"
 
-# A good config: exit 0 and a summary.
-printf 'table: %s\ninputs: [{paths: ["%s/*.log"]}]\n' "$TABLE" "$LOGS" > "$T/good.yaml"
-"$EW_BIN" --check-config -c "$T/good.yaml" | grep -q "1 inputs, 1 patterns, 0 rules" ||
-	fail "good config: no summary"
+# A good config: exit 0 and a summary, with the files its globs match now
+# (SPEC §2), excludes left out.
+printf 'table: %s\ninputs: [{paths: ["%s/*.log*"], exclude: "*.gz"}]\n' \
+    "$TABLE" "$LOGS" > "$T/good.yaml"
+: > "$LOGS/a.log"; : > "$LOGS/b.log"; : > "$LOGS/b.log.1.gz"
+mkdir "$LOGS/d.log"
+"$EW_BIN" --check-config -c "$T/good.yaml" > "$T/good.out" ||
+	fail "good config: exit $?"
+grep -q "^summary 1 inputs, 1 patterns, 0 rules; 40 classes, 2 files matched now$" \
+    "$T/good.out" || fail "good config: summary ($(cat "$T/good.out"))"
+grep -q "^inputs\[0\].exclude  *\[\*.gz\]$" "$T/good.out" ||
+	fail "good config: no key listing ($(cat "$T/good.out"))"
 # The example config checks (its table path is the installed one: point it
 # at the source tree's).
 sed "s#^table: .*#table: $TABLE#" "$EW_SRC/config/errwatch.yaml" > "$T/example.yaml"

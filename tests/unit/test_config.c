@@ -770,6 +770,36 @@ test_parsers(void)
 	CHECK(!config_glob_is_valid(NULL));
 }
 
+static const struct {
+	const char	*path;
+	bool		 out;
+} excl_cases[] = {
+	{ "/var/log/a.log", false },
+	{ "/var/log/a.log.gz", true },		/* *.gz on the base name */
+	{ "/var/log/old/a.log", true },		/* a glob with / on the path */
+	{ "/var/log/old/sub/a.log", false },	/* '*' stops at '/' */
+	{ "/var/log/.hidden.gz", true },
+	{ "a.gz", true },			/* no '/' at all */
+};
+
+static void
+test_excludes(void)
+{
+	struct config *cfg;
+	size_t i;
+
+	cfg = load_text_ok("inputs:\n  - paths: /var/log/**\n"
+	    "    exclude: [\"*.gz\", /var/log/old/*]\n");
+	for (i = 0; i < ARRAY_SIZE(excl_cases); i++) {
+		if (config_input_excludes(&cfg->inputs[0],
+		    excl_cases[i].path) != excl_cases[i].out)
+			fprintf(stderr, "%s\n", excl_cases[i].path);
+		CHECK_INT_EQ(config_input_excludes(&cfg->inputs[0],
+		    excl_cases[i].path), excl_cases[i].out);
+	}
+	config_destroy(cfg);
+}
+
 /* The schema's own rules: unique names, every key under a section or a
  * list that exists, a doc, a type name; the example config writes every
  * key (SPEC §4: it documents each one beside it). */
@@ -1058,6 +1088,7 @@ main(void)
 	test_example();
 	test_env();
 	test_target();
+	test_excludes();
 	test_schema();
 	test_describe();
 	test_man();
