@@ -1,315 +1,272 @@
 /*
  * config: errwatch.yaml (SPEC §4) to an immutable struct config. This file
- * owns the schema: every key, its type, its default and its limits. It
- * never compiles patterns, opens the table or talks to Redis; those modules
+ * owns the schema, the one table of every key: its dotted name, type,
+ * default (written as YAML, read by the same code as the file), bounds,
+ * where its value goes and its one-line doc. One walker reads any section
+ * against its rows: it checks the keys (unknown, duplicate), applies each
+ * value or default, then the section's check hook. Adding a key is adding
+ * a row. The YAML itself, and the wording of "expected X, got V", belong
+ * to yamlconf; the Redis URL and credential rules to redisurl. It never
+ * compiles patterns, opens the table or talks to Redis; those modules
  * report their own errors at the config_pos kept here.
- *
- * The whole file is read into memory and loaded with libyaml's document
- * API, so keys can be checked (unknown, duplicate) before any value is
- * used, and alerts.defaults is known before the rules merge over it.
  *
  * Invariants of a returned config: every string is non-NULL; table,
  * password_file (unless ""), paths and the excludes holding a '/' are
- * absolute; buckets are sorted by resolution and unique; every input has
- * at least one path and one pattern and a unique name; rules carry
- * alerts.defaults merged under what they set. Errors name the file,
- * 1-based line and column (a key for unknown and duplicate keys, the value
- * for bad values) and the key path, e.g. inputs[0].rotate_wait.
+ * absolute; redis.target is the URL parsed with its credential read;
+ * buckets are sorted by resolution and unique; every input has at least
+ * one path and one pattern and a unique name; rules carry alerts.defaults
+ * merged under what they set. Errors name the file, 1-based line and
+ * column (a key for unknown and duplicate keys, the value for bad values)
+ * and the key path, e.g. inputs[0].rotate_wait.
  */
 #ifndef _XOPEN_SOURCE
 #define _XOPEN_SOURCE	700	/* realpath(3) */
 #endif
 #include <errno.h>
-#include <fcntl.h>
+#include <fnmatch.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
-
-#include <yaml.h>
 
 #include "base.h"
 #include "config.h"
+#include "redisurl.h"
+#include "yamlconf.h"
 
-#define CONFIG_FILE_MAX		(1024 * 1024)	/* bytes; a config is small */
-#define MAX_LINE_MIN		256		/* bytes */
-#define MAX_LINE_MAX		(1024 * 1024 * 1024)	/* bytes */
-#define INPUT_NAME_MAX		64
-#define KEY_MAX			192	/* bytes of a key path: inputs[3].x */
-#define SHOW_MAX		60	/* bytes of a bad value quoted */
+/* bytes; a config is small */
+#define CONFIG_FILE_MAX		((size_t)1 << 20)
+#define MAX_CHILDREN		32	/* keys of one section */
+#define CONFIG_F_POS		0x100	/* PATH, STRINGS: keep positions */
+#define CONFIG_F_MASK		0x200	/* LIST: off3 holds the ALERT_F_* of
+					 * the keys an element set */
 
-#define DEFAULT_TABLE		"/usr/share/errwatch/error-codes.tsv"
-#define DEFAULT_URL		"redis://127.0.0.1:6379/0"
-#define DEFAULT_PATTERN \
-	"\\bcode=(?<code>\\d{3,4})\\b(?:.*?\\bname=(?<name>[A-Za-z]+))?"
-
-/* get_list() flags */
-#define LIST_NONEMPTY		0x1	/* [] is an error */
-#define LIST_GLOB		0x2	/* each item must be a valid glob */
-#define LIST_RESOLVE		0x4	/* relative items become absolute */
-#define LIST_RESOLVE_SLASH	0x8	/* only items holding a '/' */
-
-/* get_duration() flags */
-#define DUR_WHOLE_S		0x1	/* a multiple of 1s */
-
-struct ctx {
-	const char	*file;	/* the config path, for errors */
-	const char	*dir;	/* its directory, absolute */
-	struct ew_err	*err;
-	yaml_document_t	*doc;
+struct config_ctx {
+	const struct yamlconf	*y;	/* the document of the value at hand */
+	const char		*dir;	/* the config's directory, absolute */
+	struct ew_err		*err;
+	struct config		*cfg;
+	bool			 is_default;	/* applying a row's default */
+	const struct yamlconf_node *map;	/* the section just walked */
+	char			 path[YAMLCONF_KEY_MAX];	/* its path */
+	unsigned		 given;	/* its rows' bits that were set */
 };
 
-static const char *const top_keys[] = {
-	"host", "table", "max_open_files", "redis", "inputs", "alerts", NULL
-};
-static const char *const redis_keys[] = {
-	"url", "password_file", "prefix", "connect_timeout", "flush_interval",
-	"buckets", NULL
-};
-static const char *const input_keys[] = {
-	"name", "paths", "exclude", "start_at", "max_line", "rotate_wait",
-	"poll", "patterns", NULL
-};
-static const char *const alerts_keys[] = { "defaults", "rules", NULL };
-static const char *const defaults_keys[] = {
-	"window", "baseline", "min_count", "factor", "p", "cooldown",
-	"severity", "enabled", NULL
-};
-static const char *const rule_keys[] = {
-	"match", "threshold", "window", "baseline", "min_count", "factor", "p",
-	"cooldown", "severity", "enabled", NULL
+static int	check_root(struct config_ctx *, void *, size_t);
+static int	check_redis(struct config_ctx *, void *, size_t);
+static void	init_input(struct config_ctx *, void *, size_t);
+static int	check_input(struct config_ctx *, void *, size_t);
+static int	check_defaults(struct config_ctx *, void *, size_t);
+static void	init_rule(struct config_ctx *, void *, size_t);
+static int	check_rule(struct config_ctx *, void *, size_t);
+
+static const char *const start_at_names[] = { "end", "beginning" };
+
+#define AT(st, m)	.off = offsetof(struct st, m), \
+	.width = sizeof(((struct st *)0)->m)
+#define LIST_OF(st, m, n, el)	.off = offsetof(struct st, m), \
+	.off2 = offsetof(struct st, n), .width = sizeof(struct el)
+#define STRV(st, m, n)	.off = offsetof(struct st, m), \
+	.off2 = offsetof(struct st, n)
+#define POS(st, m)	.off2 = offsetof(struct st, m)
+
+/*
+ * The alert parameters: alerts.defaults gives them defaults, each rule
+ * inherits what it does not set (SPEC §9). One macro, so a parameter is
+ * written once for every section that takes it.
+ */
+#define ALERT_PARAMS(sec, st, m, fl, dwin, dbase, dmin, dfac, dp, dcool, \
+	    dsev, den) \
+	{ sec ".window", CONFIG_DURATION, dwin, \
+	    "length of the window a count is taken over", \
+	    .flags = CONFIG_F_WHOLE_S | (fl), .min = 1000, \
+	    AT(st, m.window_ms), .bit = ALERT_F_WINDOW }, \
+	{ sec ".baseline", CONFIG_DURATION, dbase, \
+	    "history the adaptive rule learns the normal rate from", \
+	    .flags = CONFIG_F_WHOLE_S | (fl), .min = 1000, \
+	    AT(st, m.baseline_ms), .bit = ALERT_F_BASELINE }, \
+	{ sec ".min_count", CONFIG_UINT, dmin, \
+	    "fewest events in a window that may fire", .flags = (fl), \
+	    AT(st, m.min_count), .bit = ALERT_F_MIN_COUNT }, \
+	{ sec ".factor", CONFIG_NUMBER, dfac, \
+	    "how many times the baseline rate a window must reach", \
+	    .flags = (fl), .lo = 0, .hi = HUGE_VAL, AT(st, m.factor), \
+	    .bit = ALERT_F_FACTOR, .what = "a number above 0 such as 4" }, \
+	{ sec ".p", CONFIG_NUMBER, dp, \
+	    "how unlikely under the baseline a window must be", \
+	    .flags = (fl), .lo = 0, .hi = 1, AT(st, m.p), .bit = ALERT_F_P, \
+	    .what = "a probability above 0 and at most 1 such as 1e-6" }, \
+	{ sec ".cooldown", CONFIG_DURATION, dcool, \
+	    "quiet time before a resolved alert may fire again", \
+	    .flags = (fl), AT(st, m.cooldown_ms), .bit = ALERT_F_COOLDOWN }, \
+	{ sec ".severity", CONFIG_WORD, dsev, \
+	    "severity label of the alert (warning, critical, ...)", \
+	    .flags = CONFIG_F_NONEMPTY | (fl), .min = 1, \
+	    AT(st, m.severity), .bit = ALERT_F_SEVERITY, \
+	    .what = "a word such as warning or critical" }, \
+	{ sec ".enabled", CONFIG_BOOL, den, "false: never fires", \
+	    .flags = (fl), AT(st, m.enabled), .bit = ALERT_F_ENABLED }
+
+static const struct config_key schema[] = {
+	{ "", CONFIG_SECTION, NULL, "the whole file", .check = check_root },
+	{ "host", CONFIG_HOST, "auto",
+	    "name used in per-host keys; auto: the host name",
+	    AT(config, host) },
+	{ "table", CONFIG_PATH, "/usr/share/errwatch/error-codes.tsv",
+	    "the error table: code, name, category, description",
+	    .flags = CONFIG_F_NONEMPTY | CONFIG_F_POS, AT(config, table),
+	    POS(config, table_pos) },
+	{ "max_open_files", CONFIG_UINT, "1024",
+	    "files kept open at most; beyond it idle files are closed",
+	    .min = 1, AT(config, max_open_files) },
+	{ "redis", CONFIG_SECTION, NULL, "where the counts go",
+	    AT(config, redis), .check = check_redis },
+	{ "redis.url", CONFIG_URL, "redis://127.0.0.1:6379/0",
+	    "where Redis listens; ERRWATCH_REDIS_URL overrides it",
+	    AT(config_redis, url), .off2 = offsetof(struct config_redis,
+	    target) },
+	{ "redis.password_file", CONFIG_PATH, "\"\"",
+	    "file whose first line is the password; \"\": the systemd "
+	    "credential",
+	    AT(config_redis, password_file) },
+	{ "redis.prefix", CONFIG_STRING, "\"errwatch:\"",
+	    "start of every key written", AT(config_redis, prefix) },
+	{ "redis.connect_timeout", CONFIG_DURATION, "2s",
+	    "a connection attempt that takes longer is given up", .min = 1,
+	    AT(config_redis, connect_timeout_ms) },
+	{ "redis.flush_interval", CONFIG_DURATION, "500ms",
+	    "counts are written this often", .min = 1,
+	    AT(config_redis, flush_interval_ms) },
+	{ "redis.buckets", CONFIG_BUCKETS, "{10s: 6h, 1m: 48h, 1h: 90d}",
+	    "resolution: retention of the time buckets",
+	    LIST_OF(config_redis, buckets, nbuckets, config_bucket) },
+	{ "inputs", CONFIG_LIST, NULL, "the files to follow",
+	    .flags = CONFIG_F_REQUIRED | CONFIG_F_NONEMPTY,
+	    LIST_OF(config, inputs, ninputs, config_input),
+	    .what = "input", .init = init_input, .check = check_input },
+	{ "inputs[].name", CONFIG_NAME, NULL,
+	    "name of the input, unique; input<N> when absent",
+	    .flags = CONFIG_F_NONEMPTY, .min = 1, .max = 64,
+	    AT(config_input, name) },
+	{ "inputs[].paths", CONFIG_GLOBS, NULL,
+	    "the globs of the files to follow",
+	    .flags = CONFIG_F_REQUIRED | CONFIG_F_NONEMPTY,
+	    STRV(config_input, paths, npaths),
+	    .what = "a glob or a list of globs" },
+	{ "inputs[].exclude", CONFIG_GLOBS, "[]",
+	    "globs of files not to follow; without '/': the base name",
+	    .flags = CONFIG_F_RESOLVE_SLASH,
+	    STRV(config_input, exclude, nexclude),
+	    .what = "a glob or a list of globs" },
+	{ "inputs[].start_at", CONFIG_ENUM, "end",
+	    "where a file found at the first start is read from",
+	    .choices = start_at_names, .max = ARRAY_SIZE(start_at_names),
+	    AT(config_input, start_at) },
+	{ "inputs[].max_line", CONFIG_SIZE, "64KiB",
+	    "longer lines are cut and counted in long_lines", .min = 256,
+	    .max = 1ULL << 30, AT(config_input, max_line) },
+	{ "inputs[].rotate_wait", CONFIG_DURATION, "5s",
+	    "a rotated file is read this long after its last growth",
+	    AT(config_input, rotate_wait_ms) },
+	{ "inputs[].poll", CONFIG_BOOL, "false",
+	    "true: stat-poll (NFS) instead of inotify",
+	    AT(config_input, poll) },
+	{ "inputs[].patterns", CONFIG_STRINGS,
+	    "'\\bcode=(?<code>\\d{3,4})\\b(?:.*?\\bname=(?<name>[A-Za-z]+))?'",
+	    "PCRE2 patterns with a group code and/or name, tried in order",
+	    .flags = CONFIG_F_NONEMPTY | CONFIG_F_POS,
+	    STRV(config_input, patterns, npatterns),
+	    .off3 = offsetof(struct config_input, pattern_pos),
+	    .what = "a pattern or a list of patterns" },
+	{ "alerts", CONFIG_SECTION, NULL, "spike alerts",
+	    AT(config, alerts) },
+	/* off 0: its keys are placed from struct config_alerts */
+	{ "alerts.defaults", CONFIG_SECTION, NULL,
+	    "parameters of every rule, and of classes without one",
+	    .off = 0, .check = check_defaults },
+	ALERT_PARAMS("alerts.defaults", config_alerts, defaults, 0, "60s",
+	    "30m", "20", "4", "1e-6", "5m", "warning", "true"),
+	{ "alerts.rules", CONFIG_LIST, NULL, "one rule per class watched",
+	    .flags = CONFIG_F_MASK,
+	    LIST_OF(config_alerts, rules, nrules, config_rule),
+	    .off3 = offsetof(struct config_rule, params.set),
+	    .what = "rule", .init = init_rule, .check = check_rule },
+	{ "alerts.rules[].match", CONFIG_STRING, NULL,
+	    "a name, a code or category:NAME",
+	    .flags = CONFIG_F_REQUIRED | CONFIG_F_NONEMPTY | CONFIG_F_POS,
+	    AT(config_rule, match), POS(config_rule, match_pos) },
+	{ "alerts.rules[].threshold", CONFIG_UINT, NULL,
+	    "a static rule: fires at this count in a window", .min = 1,
+	    AT(config_rule, params.threshold), .bit = ALERT_F_THRESHOLD },
+	ALERT_PARAMS("alerts.rules[]", config_rule, params, CONFIG_F_INHERIT,
+	    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
 };
 
-static void	fail_at(struct ctx *, const yaml_node_t *, const char *, ...)
-		    EW_PRINTF(3, 4);
+const struct config_key *
+config_schema(size_t *n)
+{
+	*n = ARRAY_SIZE(schema);
+	return schema;
+}
 
-/* Fills the error at node n (NULL: line and column unknown). */
+const char *
+config_type_name(enum config_type t)
+{
+	static const char *const names[] = {
+		[CONFIG_SECTION] = "section",
+		[CONFIG_LIST] = "list of sections",
+		[CONFIG_STRING] = "string",
+		[CONFIG_PATH] = "path",
+		[CONFIG_HOST] = "host name",
+		[CONFIG_NAME] = "name",
+		[CONFIG_WORD] = "word",
+		[CONFIG_URL] = "Redis URL",
+		[CONFIG_BOOL] = "boolean",
+		[CONFIG_UINT] = "whole number",
+		[CONFIG_NUMBER] = "number",
+		[CONFIG_DURATION] = "duration",
+		[CONFIG_SIZE] = "size",
+		[CONFIG_ENUM] = "choice",
+		[CONFIG_GLOBS] = "globs",
+		[CONFIG_STRINGS] = "strings",
+		[CONFIG_BUCKETS] = "buckets",
+	};
+
+	return (size_t)t < ARRAY_SIZE(names) && names[t] != NULL ?
+	    names[t] : "?";
+}
+
+/* --- values ------------------------------------------------------------ */
+
+static void *
+field(void *base, size_t off)
+{
+	return (char *)base + off;
+}
+
+static const void *
+cfield(const void *base, size_t off)
+{
+	return (const char *)base + off;
+}
+
 static void
-fail_at(struct ctx *c, const yaml_node_t *n, const char *fmt, ...)
+put_uint(void *p, size_t width, uint64_t v)
 {
-	char msg[EW_ERR_MSG];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (n == NULL)
-		ew_err_set(c->err, c->file, 0, 0, "%s", msg);
+	if (width == sizeof(uint32_t))
+		*(uint32_t *)p = (uint32_t)v;
 	else
-		ew_err_set(c->err, c->file, (int)n->start_mark.line + 1,
-		    (int)n->start_mark.column + 1, "%s", msg);
+		*(uint64_t *)p = v;
 }
 
-static yaml_node_t *
-node_at(struct ctx *c, int id)
+static uint64_t
+get_uint(const void *p, size_t width)
 {
-	return yaml_document_get_node(c->doc, id);
-}
-
-static struct config_pos
-pos_of(const yaml_node_t *n)
-{
-	struct config_pos p;
-
-	p.line = (int)n->start_mark.line + 1;
-	p.col = (int)n->start_mark.column + 1;
-	return p;
-}
-
-static const char *
-kind(const yaml_node_t *n)
-{
-	switch (n->type) {
-	case YAML_MAPPING_NODE:
-		return "a mapping";
-	case YAML_SEQUENCE_NODE:
-		return "a list";
-	case YAML_SCALAR_NODE:
-		return "a single value";
-	default:
-		return "nothing";
-	}
-}
-
-static const char *
-sval(const yaml_node_t *n)
-{
-	return (const char *)n->data.scalar.value;
-}
-
-/* A plain empty, ~ or null value: the key is treated as absent. */
-static bool
-is_null(const yaml_node_t *n)
-{
-	const char *v;
-
-	if (n->type != YAML_SCALAR_NODE ||
-	    n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return false;
-	v = sval(n);
-	return v[0] == '\0' || strcmp(v, "~") == 0 || strcmp(v, "null") == 0 ||
-	    strcmp(v, "Null") == 0 || strcmp(v, "NULL") == 0;
-}
-
-/* s, cut to SHOW_MAX bytes, with bytes that are not printable ASCII, '"'
- * and '\' escaped: safe to quote in a message. */
-static const char *
-show(const char *s, char *out, size_t len)
-{
-	size_t i, o = 0;
-
-	for (i = 0; s[i] != '\0' && o + 5 < len; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if (i == SHOW_MAX) {
-			memcpy(out + o, "...", 3);
-			o += 3;
-			break;
-		}
-		if (ch == '"' || ch == '\\')
-			o += (size_t)snprintf(out + o, len - o, "\\%c", ch);
-		else if (ch < 0x20 || ch >= 0x7f)
-			o += (size_t)snprintf(out + o, len - o, "\\x%02x", ch);
-		else
-			out[o++] = (char)ch;
-	}
-	out[o] = '\0';
-	return out;
-}
-
-/* out (KEY_MAX bytes) = prefix.key, or key at the top level. */
-static void
-join_key(char *out, const char *prefix, const char *key)
-{
-	int n;
-
-	if (prefix[0] == '\0')
-		n = snprintf(out, KEY_MAX, "%s", key);
-	else
-		n = snprintf(out, KEY_MAX, "%s.%s", prefix, key);
-	if (n >= KEY_MAX)	/* show that the path was cut */
-		memcpy(out + KEY_MAX - 4, "...", 4);
-}
-
-/* Checks that every key of map is a known, unique name. allowed NULL:
- * any name. */
-static int
-check_keys(struct ctx *c, const yaml_node_t *map, const char *prefix,
-    const char *const *allowed)
-{
-	yaml_node_pair_t *p, *q;
-	const char *const *a;
-	const char *sep = prefix[0] != '\0' ? ": " : "";
-	char shown[SHOW_MAX * 4 + 8], list[512];
-	yaml_node_t *k, *k2;
-
-	for (p = map->data.mapping.pairs.start;
-	    p < map->data.mapping.pairs.top; p++) {
-		k = node_at(c, p->key);
-		if (k->type != YAML_SCALAR_NODE || is_null(k)) {
-			fail_at(c, k, "%s%sexpected a key name, got %s", prefix,
-			    sep, is_null(k) ? "nothing" : kind(k));
-			return -1;
-		}
-		for (a = allowed; a != NULL && *a != NULL; a++)
-			if (strcmp(*a, sval(k)) == 0)
-				break;
-		if (allowed != NULL && *a == NULL) {
-			list[0] = '\0';
-			for (a = allowed; *a != NULL; a++) {
-				if (a != allowed)
-					strcat(list, ", ");
-				strcat(list, *a);
-			}
-			fail_at(c, k, "%s%sunknown key \"%s\" (known: %s)",
-			    prefix, sep, show(sval(k), shown, sizeof(shown)),
-			    list);
-			return -1;
-		}
-		for (q = map->data.mapping.pairs.start; q < p; q++) {
-			k2 = node_at(c, q->key);
-			if (k2->type == YAML_SCALAR_NODE &&
-			    strcmp(sval(k2), sval(k)) == 0) {
-				fail_at(c, k, "%s%sduplicate key \"%s\" (first "
-				    "at line %d)", prefix, sep,
-				    show(sval(k), shown, sizeof(shown)),
-				    (int)k2->start_mark.line + 1);
-				return -1;
-			}
-		}
-	}
-	return 0;
-}
-
-/* The value of key in map, or NULL when it is absent or null. */
-static yaml_node_t *
-find(struct ctx *c, const yaml_node_t *map, const char *key)
-{
-	yaml_node_pair_t *p;
-	yaml_node_t *k, *v;
-
-	if (map == NULL || map->type != YAML_MAPPING_NODE)
-		return NULL;
-	for (p = map->data.mapping.pairs.start;
-	    p < map->data.mapping.pairs.top; p++) {
-		k = node_at(c, p->key);
-		if (k->type == YAML_SCALAR_NODE && strcmp(sval(k), key) == 0) {
-			v = node_at(c, p->value);
-			return v == NULL || is_null(v) ? NULL : v;
-		}
-	}
-	return NULL;
-}
-
-/* n must be a scalar without NUL bytes; what names the expected value. */
-static int
-want_scalar(struct ctx *c, const yaml_node_t *n, const char *path,
-    const char *what)
-{
-	if (n->type != YAML_SCALAR_NODE) {
-		fail_at(c, n, "%s: expected %s, got %s", path, what, kind(n));
-		return -1;
-	}
-	if (strlen(sval(n)) != n->data.scalar.length) {
-		fail_at(c, n, "%s: expected %s, got a value with a NUL byte",
-		    path, what);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-want_mapping(struct ctx *c, const yaml_node_t *n, const char *path)
-{
-	if (n->type != YAML_MAPPING_NODE) {
-		fail_at(c, n, "%s: expected a mapping, got %s", path, kind(n));
-		return -1;
-	}
-	return 0;
-}
-
-/* Looks key up in map. Returns 1 with *val and *vn set, 0 when absent,
- * -1 (err filled) when it is not a single value. */
-static int
-get_scalar(struct ctx *c, const yaml_node_t *map, const char *prefix,
-    const char *key, const char *what, const char **val, yaml_node_t **vn)
-{
-	char path[KEY_MAX];
-	yaml_node_t *n = find(c, map, key);
-
-	if (n == NULL)
-		return 0;
-	join_key(path, prefix, key);
-	if (want_scalar(c, n, path, what) < 0)
-		return -1;
-	*val = sval(n);
-	if (vn != NULL)
-		*vn = n;
-	return 1;
+	if (width == sizeof(uint32_t))
+		return *(const uint32_t *)p;
+	return *(const uint64_t *)p;
 }
 
 static void
@@ -320,88 +277,27 @@ replace(char **dst, char *s)
 }
 
 static void
-fmt_duration(uint64_t ms, char *out, size_t len)
+free_strv(char **v, size_t n)
 {
-	if (ms != 0 && ms % 86400000 == 0)
-		snprintf(out, len, "%llud",
-		    (unsigned long long)(ms / 86400000));
-	else if (ms != 0 && ms % 3600000 == 0)
-		snprintf(out, len, "%lluh", (unsigned long long)(ms / 3600000));
-	else if (ms != 0 && ms % 60000 == 0)
-		snprintf(out, len, "%llum", (unsigned long long)(ms / 60000));
-	else if (ms != 0 && ms % 1000 == 0)
-		snprintf(out, len, "%llus", (unsigned long long)(ms / 1000));
-	else
-		snprintf(out, len, "%llums", (unsigned long long)ms);
-}
-
-/* Parses a run of decimal digits (at least one) at *s, advancing *s.
- * Returns -1 on no digit or overflow. */
-static int
-parse_digits(const char **s, uint64_t *v)
-{
-	const char *p = *s;
-	uint64_t n = 0;
-
-	if (*p < '0' || *p > '9')
-		return -1;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		if (n > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
-			return -1;
-		n = n * 10 + (uint64_t)(*p - '0');
-	}
-	*s = p;
-	*v = n;
-	return 0;
-}
-
-int
-config_parse_duration(const char *s, uint64_t *ms)
-{
-	static const struct {
-		const char	*unit;
-		uint64_t	 mult;
-	} units[] = {
-		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
-		{ "d", 86400000 },
-	};
-	uint64_t n;
 	size_t i;
 
-	if (s == NULL || parse_digits(&s, &n) < 0)
-		return -1;
-	for (i = 0; i < ARRAY_SIZE(units); i++) {
-		if (strcmp(s, units[i].unit) != 0)
-			continue;
-		if (n > UINT64_MAX / units[i].mult)
-			return -1;
-		*ms = n * units[i].mult;
-		return 0;
-	}
-	return -1;	/* a unit is required: "30" is not a duration */
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
 }
 
-int
-config_parse_size(const char *s, uint64_t *bytes)
+static struct config_pos
+pos_of(const struct config_ctx *c, const struct yamlconf_node *n)
 {
-	uint64_t n, mult;
+	struct config_pos p = { 0, 0 };
 
-	if (s == NULL || parse_digits(&s, &n) < 0)
-		return -1;
-	if (*s == '\0')
-		mult = 1;
-	else if (strcmp(s, "KiB") == 0)
-		mult = 1024;
-	else if (strcmp(s, "MiB") == 0)
-		mult = 1024 * 1024;
-	else if (strcmp(s, "GiB") == 0)
-		mult = 1024 * 1024 * 1024;
-	else
-		return -1;
-	if (n > UINT64_MAX / mult)
-		return -1;
-	*bytes = n * mult;
-	return 0;
+	if (!c->is_default && n != NULL) {
+		p.line = yamlconf_line(n);
+		p.col = yamlconf_col(n);
+	}
+	return p;
 }
 
 /* Why g is not a glob that glob(3) and fnmatch(3) take as meant, or NULL
@@ -459,9 +355,26 @@ config_glob_is_valid(const char *glob)
 	return glob_problem(glob) == NULL;
 }
 
+bool
+config_input_excludes(const struct config_input *in, const char *path)
+{
+	const char *base = strrchr(path, '/');
+	size_t i;
+
+	base = base != NULL ? base + 1 : path;
+	for (i = 0; i < in->nexclude; i++) {
+		if (strchr(in->exclude[i], '/') == NULL) {
+			if (fnmatch(in->exclude[i], base, 0) == 0)
+				return true;
+		} else if (fnmatch(in->exclude[i], path, FNM_PATHNAME) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* s made absolute against the config's directory; "./" is dropped. */
 static char *
-resolve(struct ctx *c, const char *s)
+resolve(const struct config_ctx *c, const char *s)
 {
 	if (s[0] == '/')
 		return xstrdup(s);
@@ -475,273 +388,139 @@ resolve(struct ctx *c, const char *s)
 	return xasprintf("%s/%s", c->dir, s);
 }
 
-/* Optional string: 1 and *out replaced when given, 0 absent, -1 error. */
-static int
-get_string(struct ctx *c, const yaml_node_t *map, const char *prefix,
-    const char *key, bool nonempty, char **out, yaml_node_t **vn)
-{
-	const char *v;
-	char path[KEY_MAX];
-	yaml_node_t *n;
-	int r;
-
-	r = get_scalar(c, map, prefix, key, "a string", &v, &n);
-	if (r <= 0)
-		return r;
-	if (nonempty && v[0] == '\0') {
-		join_key(path, prefix, key);
-		fail_at(c, n, "%s: expected a non-empty string", path);
-		return -1;
-	}
-	replace(out, xstrdup(v));
-	if (vn != NULL)
-		*vn = n;
-	return 1;
-}
-
-/* The value at n is not what key path takes: -1 with the message. */
-static int
-bad_value(struct ctx *c, const yaml_node_t *n, const char *path,
-    const char *what, const char *v)
-{
-	char shown[SHOW_MAX * 4 + 8];
-
-	fail_at(c, n, "%s: expected %s, got \"%s\"", path, what,
-	    show(v, shown, sizeof(shown)));
-	return -1;
-}
-
-static int
-get_duration(struct ctx *c, const yaml_node_t *map, const char *prefix,
-    const char *key, uint64_t min_ms, unsigned flags, uint64_t *out)
-{
-	const char *what = "a duration such as 500ms or 30s";
-	char path[KEY_MAX], shown[SHOW_MAX * 4 + 8], mins[32];
-	const char *v;
-	yaml_node_t *n;
-	uint64_t ms;
-	int r;
-
-	r = get_scalar(c, map, prefix, key, what, &v, &n);
-	if (r <= 0)
-		return r;
-	join_key(path, prefix, key);
-	if (config_parse_duration(v, &ms) < 0) {
-		return bad_value(c, n, path, what, v);
-	}
-	if (ms < min_ms) {
-		fmt_duration(min_ms, mins, sizeof(mins));
-		fail_at(c, n, "%s: must be at least %s, got \"%s\"", path,
-		    mins, show(v, shown, sizeof(shown)));
-		return -1;
-	}
-	if ((flags & DUR_WHOLE_S) && ms % 1000 != 0) {
-		fail_at(c, n, "%s: must be whole seconds, got \"%s\"", path,
-		    show(v, shown, sizeof(shown)));
-		return -1;
-	}
-	*out = ms;
-	return 1;
-}
-
-static int
-get_uint(struct ctx *c, const yaml_node_t *map, const char *prefix,
-    const char *key, uint64_t min, uint64_t *out)
-{
-	const char *what = "a whole number such as 20";
-	char path[KEY_MAX], shown[SHOW_MAX * 4 + 8];
-	const char *v, *p;
-	yaml_node_t *n;
-	uint64_t u;
-	int r;
-
-	r = get_scalar(c, map, prefix, key, what, &v, &n);
-	if (r <= 0)
-		return r;
-	join_key(path, prefix, key);
-	p = v;
-	if (parse_digits(&p, &u) < 0 || *p != '\0') {
-		return bad_value(c, n, path, what, v);
-	}
-	if (u < min) {
-		fail_at(c, n, "%s: must be at least %llu, got \"%s\"", path,
-		    (unsigned long long)min, show(v, shown, sizeof(shown)));
-		return -1;
-	}
-	*out = u;
-	return 1;
-}
-
-static int
-get_size(struct ctx *c, const yaml_node_t *map, const char *prefix,
-    const char *key, uint64_t min, uint64_t max, size_t *out)
-{
-	const char *what = "a size such as 65536, 64KiB or 1MiB";
-	char path[KEY_MAX], shown[SHOW_MAX * 4 + 8];
-	const char *v;
-	yaml_node_t *n;
-	uint64_t b;
-	int r;
-
-	r = get_scalar(c, map, prefix, key, what, &v, &n);
-	if (r <= 0)
-		return r;
-	join_key(path, prefix, key);
-	if (config_parse_size(v, &b) < 0) {
-		return bad_value(c, n, path, what, v);
-	}
-	if (b < min || b > max) {
-		fail_at(c, n, "%s: must be from %llu bytes to %lluMiB, got "
-		    "\"%s\"", path, (unsigned long long)min,
-		    (unsigned long long)(max >> 20),
-		    show(v, shown, sizeof(shown)));
-		return -1;
-	}
-	*out = (size_t)b;
-	return 1;
-}
-
-/* A number x with lo < x <= hi. */
-static int
-get_double(struct ctx *c, const yaml_node_t *map, const char *prefix,
-    const char *key, const char *what, double lo, double hi, double *out)
-{
-	char path[KEY_MAX];
-	const char *v;
-	char *end;
-	yaml_node_t *n;
-	double d;
-	int r;
-
-	r = get_scalar(c, map, prefix, key, what, &v, &n);
-	if (r <= 0)
-		return r;
-	join_key(path, prefix, key);
-	errno = 0;
-	end = NULL;
-	d = strtod(v, &end);
-	/* strtod skips leading blanks and takes "nan": neither is a number */
-	if (v[0] == '\0' || v[0] == ' ' || v[0] == '\t' || end == NULL ||
-	    *end != '\0' || errno == ERANGE || !isfinite(d) || d <= lo ||
-	    d > hi)
-		return bad_value(c, n, path, what, v);
-	*out = d;
-	return 1;
-}
-
-static int
-get_bool(struct ctx *c, const yaml_node_t *map, const char *prefix,
-    const char *key, bool *out)
-{
-	static const char *const yes[] = { "true", "yes", "on" };
-	static const char *const no[] = { "false", "no", "off" };
-	const char *what = "true or false";
-	char path[KEY_MAX], shown[SHOW_MAX * 4 + 8];
-	const char *v;
-	yaml_node_t *n;
-	size_t i;
-	int r;
-
-	r = get_scalar(c, map, prefix, key, what, &v, &n);
-	if (r <= 0)
-		return r;
-	for (i = 0; i < ARRAY_SIZE(yes); i++) {
-		if (strcasecmp(v, yes[i]) == 0) {
-			*out = true;
-			return 1;
-		}
-		if (strcasecmp(v, no[i]) == 0) {
-			*out = false;
-			return 1;
-		}
-	}
-	join_key(path, prefix, key);
-	fail_at(c, n, "%s: expected %s (or yes/no, on/off), got \"%s\"", path,
-	    what, show(v, shown, sizeof(shown)));
-	return -1;
-}
-
-static void
-free_strv(char **v, size_t n)
+/* Letters, digits and the bytes of extra; at least one. */
+static bool
+is_word(const char *s, const char *extra)
 {
 	size_t i;
 
-	if (v == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
+	for (i = 0; s[i] != '\0'; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || strchr(extra, s[i])))
+			return false;
+	return i > 0;
 }
 
-/* A single value or a list of them, each a non-empty string. On success
- * *out (and *posout when given) are replaced. */
+/* A scalar string of kind t (STRING, PATH, HOST, NAME, WORD, URL). */
 static int
-get_list(struct ctx *c, const yaml_node_t *map, const char *prefix,
-    const char *key, const char *what, unsigned flags, char ***out,
-    size_t *nout, struct config_pos **posout)
+set_string(struct config_ctx *c, const struct config_key *k,
+    const char *path, const struct yamlconf_node *n, void *base)
 {
-	char path[KEY_MAX], epath[KEY_MAX + 24], shown[SHOW_MAX * 4 + 8];
+	char shown[YAMLCONF_SHOW_BUF];
+	struct ew_err uerr = { 0 };
+	struct redisurl u;
+	const char *v;
+
+	if (yamlconf_string(c->y, n, path, (k->flags & CONFIG_F_NONEMPTY) ||
+	    k->type == CONFIG_URL || k->type == CONFIG_HOST, &v, c->err) < 0)
+		return -1;
+	yamlconf_show(v, shown, sizeof(shown));
+	switch (k->type) {
+	case CONFIG_NAME:
+		if (!is_word(v, "_-.") || strlen(v) > k->max) {
+			yamlconf_fail(c->y, n, c->err, "%s: expected letters, "
+			    "digits, '_', '-' or '.' (at most %llu), got "
+			    "\"%s\"", path, (unsigned long long)k->max, shown);
+			return -1;
+		}
+		break;
+	case CONFIG_WORD:
+		if (!is_word(v, "_-") || strlen(v) >= k->width) {
+			yamlconf_fail(c->y, n, c->err, "%s: expected %s (at "
+			    "most %zu letters), got \"%s\"", path, k->what,
+			    k->width - 1, shown);
+			return -1;
+		}
+		snprintf(field(base, k->off), k->width, "%s", v);
+		return 0;
+	case CONFIG_URL:
+		/* the one URL grammar (SPEC §7), at the url's position;
+		 * its messages never quote the URL back */
+		if (redisurl_parse(&u, v, &uerr) < 0) {
+			yamlconf_fail(c->y, n, c->err, "%s: %s", path,
+			    uerr.msg);
+			return -1;
+		}
+		redisurl_free(field(base, k->off2));
+		*(struct redisurl *)field(base, k->off2) = u;
+		break;
+	default:
+		break;
+	}
+	if (k->type == CONFIG_PATH && v[0] != '\0')
+		replace(field(base, k->off), resolve(c, v));
+	else
+		replace(field(base, k->off), xstrdup(v));
+	if (k->flags & CONFIG_F_POS)
+		*(struct config_pos *)field(base, k->off2) = pos_of(c, n);
+	return 0;
+}
+
+/* A single value or a list of them, each a non-empty string (GLOBS,
+ * STRINGS). */
+static int
+set_strings(struct config_ctx *c, const struct config_key *k,
+    const char *path, const struct yamlconf_node *n, void *base)
+{
+	char epath[YAMLCONF_KEY_MAX + 24], shown[YAMLCONF_SHOW_BUF];
 	struct config_pos *pos = NULL;
+	const struct yamlconf_node *e;
 	char **v = NULL;
 	const char *s, *why;
-	yaml_node_t *n, *e;
 	size_t i, count;
 
-	n = find(c, map, key);
-	if (n == NULL)
-		return 0;
-	join_key(path, prefix, key);
-	if (n->type == YAML_SCALAR_NODE)
-		count = 1;
-	else if (n->type == YAML_SEQUENCE_NODE)
-		count = (size_t)(n->data.sequence.items.top -
-		    n->data.sequence.items.start);
-	else {
-		fail_at(c, n, "%s: expected %s, got %s", path, what, kind(n));
+	if (yamlconf_kind(n) == YAMLCONF_MAP) {
+		yamlconf_fail(c->y, n, c->err, "%s: expected %s, got %s", path,
+		    k->what, yamlconf_kind_name(n));
 		return -1;
 	}
-	if (count == 0 && (flags & LIST_NONEMPTY)) {
-		fail_at(c, n, "%s: expected %s, got an empty list", path, what);
+	count = yamlconf_count(n);
+	if (count == 0 && (k->flags & CONFIG_F_NONEMPTY)) {
+		yamlconf_fail(c->y, n, c->err, "%s: expected %s, got an empty "
+		    "list", path, k->what);
 		return -1;
 	}
 	v = xcalloc(count, sizeof(*v));
 	pos = xcalloc(count, sizeof(*pos));
 	for (i = 0; i < count; i++) {
-		if (n->type == YAML_SCALAR_NODE) {
-			e = n;
+		e = yamlconf_item(c->y, n, i);
+		if (e == n)
 			snprintf(epath, sizeof(epath), "%s", path);
-		} else {
-			e = node_at(c, n->data.sequence.items.start[i]);
+		else
 			snprintf(epath, sizeof(epath), "%s[%zu]", path, i);
-		}
-		if (want_scalar(c, e, epath, "a string") < 0)
+		if (yamlconf_scalar(c->y, e, epath, "a string", &s, c->err) < 0)
 			goto fail;
-		s = sval(e);
-		if (s[0] == '\0' || is_null(e)) {
-			fail_at(c, e, "%s: expected a non-empty string", epath);
-			goto fail;
-		}
-		if ((flags & LIST_GLOB) && (why = glob_problem(s)) != NULL) {
-			fail_at(c, e, "%s: not a valid glob (%s), got \"%s\"",
-			    epath, why, show(s, shown, sizeof(shown)));
+		if (yamlconf_kind(e) == YAMLCONF_NULL || s[0] == '\0') {
+			yamlconf_fail(c->y, e, c->err, "%s: expected a "
+			    "non-empty string", epath);
 			goto fail;
 		}
-		if ((flags & LIST_RESOLVE) ||
-		    ((flags & LIST_RESOLVE_SLASH) && strchr(s, '/') != NULL))
+		if (k->type == CONFIG_GLOBS &&
+		    (why = glob_problem(s)) != NULL) {
+			yamlconf_fail(c->y, e, c->err, "%s: not a valid glob "
+			    "(%s), got \"%s\"", epath, why,
+			    yamlconf_show(s, shown, sizeof(shown)));
+			goto fail;
+		}
+		if (k->type == CONFIG_GLOBS &&
+		    (!(k->flags & CONFIG_F_RESOLVE_SLASH) ||
+		    strchr(s, '/') != NULL))
 			v[i] = resolve(c, s);
 		else
 			v[i] = xstrdup(s);
-		pos[i] = pos_of(e);
+		pos[i] = pos_of(c, e);
 	}
-	free_strv(*out, *nout);
-	*out = v;
-	*nout = count;
-	if (posout != NULL) {
-		free(*posout);
-		*posout = pos;
+	free_strv(*(char ***)field(base, k->off),
+	    *(size_t *)field(base, k->off2));
+	*(char ***)field(base, k->off) = v;
+	*(size_t *)field(base, k->off2) = count;
+	if (k->flags & CONFIG_F_POS) {
+		free(*(struct config_pos **)field(base, k->off3));
+		*(struct config_pos **)field(base, k->off3) = pos;
 	} else
 		free(pos);
-	return 1;
+	return 0;
 fail:
 	free_strv(v, count);
 	free(pos);
@@ -749,76 +528,78 @@ fail:
 }
 
 static int
-parse_buckets(struct ctx *c, const yaml_node_t *n, struct config_redis *r)
+set_buckets(struct config_ctx *c, const struct config_key *k,
+    const char *path, const struct yamlconf_node *n, void *base)
 {
-	const char *path = "redis.buckets";
 	struct config_bucket b[CONFIG_MAX_BUCKETS], t;
-	char vpath[KEY_MAX + 32], shown[SHOW_MAX * 4 + 8];
-	yaml_node_pair_t *p;
-	yaml_node_t *k, *v;
-	size_t nb = 0, i, j;
-	const char *s;
+	char vpath[YAMLCONF_KEY_MAX + 32], shown[YAMLCONF_SHOW_BUF];
+	const struct yamlconf_node *kn, *vn;
+	size_t nb = 0, i, j, count;
+	const char *s, *v;
 
-	if (want_mapping(c, n, path) < 0 || check_keys(c, n, path, NULL) < 0)
+	if (yamlconf_want_map(c->y, n, path, c->err) < 0 ||
+	    yamlconf_check_keys(c->y, n, path, NULL, 0, c->err) < 0)
 		return -1;
-	if (n->data.mapping.pairs.top == n->data.mapping.pairs.start) {
-		fail_at(c, n, "%s: expected at least one resolution: retention "
-		    "pair such as {10s: 6h}", path);
+	if ((count = yamlconf_count(n)) == 0) {
+		yamlconf_fail(c->y, n, c->err, "%s: expected at least one "
+		    "resolution: retention pair such as {10s: 6h}", path);
 		return -1;
 	}
 	memset(b, 0, sizeof(b));
-	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
-	    p++) {
-		k = node_at(c, p->key);
-		v = node_at(c, p->value);
-		s = sval(k);
+	for (nb = 0; nb < count; nb++) {
+		kn = yamlconf_key(c->y, n, nb);
+		vn = yamlconf_value(c->y, n, nb);
+		s = yamlconf_text(kn);
+		yamlconf_show(s, shown, sizeof(shown));
 		if (nb == CONFIG_MAX_BUCKETS) {
-			fail_at(c, k, "%s: at most %d resolutions", path,
-			    CONFIG_MAX_BUCKETS);
+			yamlconf_fail(c->y, kn, c->err, "%s: at most %d "
+			    "resolutions", path, CONFIG_MAX_BUCKETS);
 			return -1;
 		}
-		if (config_parse_duration(s, &b[nb].res_ms) < 0 ||
+		if (yamlconf_parse_duration(s, &b[nb].res_ms) < 0 ||
 		    strlen(s) >= sizeof(b[nb].name)) {
-			fail_at(c, k, "%s: expected a resolution such as 10s "
-			    "or 1m, got \"%s\"", path, show(s, shown,
-			    sizeof(shown)));
+			yamlconf_fail(c->y, kn, c->err, "%s: expected a "
+			    "resolution such as 10s or 1m, got \"%s\"", path,
+			    shown);
 			return -1;
 		}
 		if (b[nb].res_ms < 1000 || b[nb].res_ms % 1000 != 0) {
-			fail_at(c, k, "%s: a resolution must be whole seconds, "
-			    "at least 1s, got \"%s\"", path,
-			    show(s, shown, sizeof(shown)));
+			yamlconf_fail(c->y, kn, c->err, "%s: a resolution must "
+			    "be whole seconds, at least 1s, got \"%s\"", path,
+			    shown);
 			return -1;
 		}
 		for (i = 0; i < nb; i++) {
 			if (b[i].res_ms == b[nb].res_ms) {
-				fail_at(c, k, "%s: \"%s\" is the same "
-				    "resolution as \"%s\"", path,
-				    show(s, shown, sizeof(shown)), b[i].name);
+				yamlconf_fail(c->y, kn, c->err, "%s: \"%s\" is "
+				    "the same resolution as \"%s\"", path,
+				    shown, b[i].name);
 				return -1;
 			}
 		}
 		snprintf(b[nb].name, sizeof(b[nb].name), "%s", s);
 		snprintf(vpath, sizeof(vpath), "%s.%s", path, b[nb].name);
-		if (is_null(v) || want_scalar(c, v, vpath,
-		    "a retention such as 6h or 90d") < 0) {
-			fail_at(c, v, "%s: expected a retention such as 6h or "
-			    "90d, got nothing", vpath);
+		if (yamlconf_kind(vn) == YAMLCONF_NULL) {
+			yamlconf_fail(c->y, vn, c->err, "%s: expected a "
+			    "retention such as 6h or 90d, got nothing", vpath);
 			return -1;
 		}
-		if (config_parse_duration(sval(v), &b[nb].retention_ms) < 0) {
-			fail_at(c, v, "%s: expected a retention such as 6h or "
-			    "90d, got \"%s\"", vpath, show(sval(v), shown,
-			    sizeof(shown)));
+		if (yamlconf_scalar(c->y, vn, vpath, "a retention such as 6h "
+		    "or 90d", &v, c->err) < 0)
+			return -1;
+		yamlconf_show(v, shown, sizeof(shown));
+		if (yamlconf_parse_duration(v, &b[nb].retention_ms) < 0) {
+			yamlconf_fail(c->y, vn, c->err, "%s: expected a "
+			    "retention such as 6h or 90d, got \"%s\"", vpath,
+			    shown);
 			return -1;
 		}
 		if (b[nb].retention_ms < b[nb].res_ms) {
-			fail_at(c, v, "%s: the retention must be at least the "
-			    "resolution, got \"%s\"", vpath, show(sval(v),
-			    shown, sizeof(shown)));
+			yamlconf_fail(c->y, vn, c->err, "%s: the retention "
+			    "must be at least the resolution, got \"%s\"",
+			    vpath, shown);
 			return -1;
 		}
-		nb++;
 	}
 	for (i = 1; i < nb; i++) {	/* insertion sort by resolution */
 		t = b[i];
@@ -826,342 +607,229 @@ parse_buckets(struct ctx *c, const yaml_node_t *n, struct config_redis *r)
 			b[j] = b[j - 1];
 		b[j] = t;
 	}
-	memcpy(r->buckets, b, sizeof(b));
-	r->nbuckets = nb;
+	memcpy(field(base, k->off), b, sizeof(b));
+	*(size_t *)field(base, k->off2) = nb;
 	return 0;
 }
 
-static bool
-is_redis_url(const char *u)
-{
-	return (strncmp(u, "redis://", 8) == 0 && u[8] != '\0') ||
-	    (strncmp(u, "unix://", 7) == 0 && u[7] != '\0');
-}
-
-#define URL_WHAT "redis://[user:password@]host[:port][/db] or " \
-	"unix:///path/redis.sock[?db=N]"
+static int	walk(struct config_ctx *, const struct config_key *,
+		    const char *, const struct yamlconf_node *, void *, size_t);
 
 static int
-parse_redis(struct ctx *c, const yaml_node_t *n, struct config_redis *r)
+set_list(struct config_ctx *c, const struct config_key *k, const char *path,
+    const struct yamlconf_node *n, void *base)
 {
-	char shown[SHOW_MAX * 4 + 8];
-	yaml_node_t *vn = NULL, *b;
-	int rv;
+	char epath[YAMLCONF_KEY_MAX];
+	const struct yamlconf_node *e;
+	size_t i, count;
+	char *elems;
 
-	if (n == NULL)
+	if (yamlconf_kind(n) != YAMLCONF_LIST) {
+		yamlconf_fail(c->y, n, c->err, "%s: expected a list of %ss, "
+		    "got %s", path, k->what, yamlconf_kind_name(n));
+		return -1;
+	}
+	count = yamlconf_count(n);
+	if (count == 0 && (k->flags & CONFIG_F_NONEMPTY)) {
+		yamlconf_fail(c->y, n, c->err, "%s: expected at least one %s, "
+		    "got an empty list", path, k->what);
+		return -1;
+	}
+	elems = xcalloc(count, k->width);
+	/* zeroed elements are safe to destroy, so the count goes in now */
+	*(void **)field(base, k->off) = elems;
+	*(size_t *)field(base, k->off2) = count;
+	for (i = 0; i < count; i++) {
+		e = yamlconf_item(c->y, n, i);
+		snprintf(epath, sizeof(epath), "%s[%zu]", path, i);
+		if (k->init != NULL)
+			k->init(c, elems + i * k->width, i);
+		if (yamlconf_want_map(c->y, e, epath, c->err) < 0 ||
+		    walk(c, k, epath, e, elems + i * k->width, i) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+set_value(struct config_ctx *c, const struct config_key *k, const char *path,
+    const struct yamlconf_node *n, void *base)
+{
+	void *p = field(base, k->off);
+	unsigned choice;
+	uint64_t u;
+	bool b;
+
+	switch (k->type) {
+	case CONFIG_SECTION:
+		if (yamlconf_want_map(c->y, n, path, c->err) < 0)
+			return -1;
+		return walk(c, k, path, n, p, 0);
+	case CONFIG_LIST:
+		return set_list(c, k, path, n, base);
+	case CONFIG_STRING:
+	case CONFIG_PATH:
+	case CONFIG_HOST:
+	case CONFIG_NAME:
+	case CONFIG_WORD:
+	case CONFIG_URL:
+		return set_string(c, k, path, n, base);
+	case CONFIG_BOOL:
+		if (yamlconf_bool(c->y, n, path, &b, c->err) < 0)
+			return -1;
+		*(bool *)p = b;
 		return 0;
-	if (want_mapping(c, n, "redis") < 0 ||
-	    check_keys(c, n, "redis", redis_keys) < 0)
-		return -1;
-	if ((rv = get_string(c, n, "redis", "url", true, &r->url, &vn)) < 0)
-		return -1;
-	if (rv > 0 && !is_redis_url(r->url)) {
-		fail_at(c, vn, "redis.url: expected " URL_WHAT ", got \"%s\"",
-		    show(r->url, shown, sizeof(shown)));
-		return -1;
+	case CONFIG_UINT:
+		if (yamlconf_uint(c->y, n, path, k->min, k->max != 0 ? k->max :
+		    UINT64_MAX, &u, c->err) < 0)
+			return -1;
+		put_uint(p, k->width, u);
+		return 0;
+	case CONFIG_NUMBER:
+		return yamlconf_number(c->y, n, path, k->what, k->lo, k->hi,
+		    (double *)p, c->err) < 0 ? -1 : 0;
+	case CONFIG_DURATION:
+		if (yamlconf_duration(c->y, n, path, k->min,
+		    (k->flags & CONFIG_F_WHOLE_S) != 0, &u, c->err) < 0)
+			return -1;
+		put_uint(p, k->width, u);
+		return 0;
+	case CONFIG_SIZE:
+		if (yamlconf_size(c->y, n, path, k->min, k->max != 0 ? k->max :
+		    UINT64_MAX, &u, c->err) < 0)
+			return -1;
+		put_uint(p, k->width, u);
+		return 0;
+	case CONFIG_ENUM:
+		if (yamlconf_choice(c->y, n, path, k->choices, k->max, &choice,
+		    c->err) < 0)
+			return -1;
+		put_uint(p, k->width, choice);
+		return 0;
+	case CONFIG_GLOBS:
+	case CONFIG_STRINGS:
+		return set_strings(c, k, path, n, base);
+	case CONFIG_BUCKETS:
+		return set_buckets(c, k, path, n, base);
 	}
-	if ((rv = get_string(c, n, "redis", "password_file", false,
-	    &r->password_file, NULL)) < 0)
-		return -1;
-	if (rv > 0 && r->password_file[0] != '\0')
-		replace(&r->password_file, resolve(c, r->password_file));
-	if (get_string(c, n, "redis", "prefix", false, &r->prefix, NULL) < 0 ||
-	    get_duration(c, n, "redis", "connect_timeout", 1, 0,
-	    &r->connect_timeout_ms) < 0 ||
-	    get_duration(c, n, "redis", "flush_interval", 1, 0,
-	    &r->flush_interval_ms) < 0)
-		return -1;
-	if ((b = find(c, n, "buckets")) != NULL && parse_buckets(c, b, r) < 0)
-		return -1;
-	return 0;
+	return -1;
 }
 
-static bool
-is_name(const char *s)
-{
-	size_t i;
-
-	for (i = 0; s[i] != '\0'; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') ||
-		    (s[i] >= 'A' && s[i] <= 'Z') ||
-		    (s[i] >= '0' && s[i] <= '9') ||
-		    s[i] == '_' || s[i] == '-' || s[i] == '.'))
-			return false;
-	return i > 0;
-}
-
+/* The row's default, written as YAML and read like the file. */
 static int
-parse_input(struct ctx *c, const yaml_node_t *n, size_t idx,
-    struct config_input *in)
+set_default(struct config_ctx *c, const struct config_key *k,
+    const char *path, void *base)
 {
-	const char *globs = "a glob or a list of globs";
-	char prefix[KEY_MAX], path[KEY_MAX], shown[SHOW_MAX * 4 + 8];
-	yaml_node_t *vn = NULL;
-	const char *v;
+	const struct yamlconf *saved = c->y;
+	struct yamlconf *d;
 	int r;
 
-	snprintf(prefix, sizeof(prefix), "inputs[%zu]", idx);
-	in->name = xasprintf("input%zu", idx);
-	in->start_at = START_AT_END;
-	in->max_line = 64 * 1024;
-	in->rotate_wait_ms = 5000;
-	in->poll = false;
-	if (want_mapping(c, n, prefix) < 0 ||
-	    check_keys(c, n, prefix, input_keys) < 0)
+	d = yamlconf_load_string(k->def, "(default)", c->err);
+	if (d == NULL)
 		return -1;
-	if ((r = get_string(c, n, prefix, "name", true, &in->name, &vn)) < 0)
-		return -1;
-	if (r > 0 && (!is_name(in->name) ||
-	    strlen(in->name) > INPUT_NAME_MAX)) {
-		fail_at(c, vn, "%s.name: expected letters, digits, '_', '-' or "
-		    "'.' (at most %d), got \"%s\"", prefix, INPUT_NAME_MAX,
-		    show(in->name, shown, sizeof(shown)));
-		return -1;
-	}
-	r = get_list(c, n, prefix, "paths", globs,
-	    LIST_NONEMPTY | LIST_GLOB | LIST_RESOLVE, &in->paths, &in->npaths,
-	    NULL);
-	if (r < 0)
-		return -1;
-	if (r == 0) {
-		fail_at(c, n, "%s: missing required key \"paths\" (the globs "
-		    "of the files to follow)", prefix);
-		return -1;
-	}
-	if (get_list(c, n, prefix, "exclude", globs,
-	    LIST_GLOB | LIST_RESOLVE_SLASH, &in->exclude, &in->nexclude,
-	    NULL) < 0)
-		return -1;
-	if ((r = get_scalar(c, n, prefix, "start_at", "end or beginning", &v,
-	    &vn)) < 0)
-		return -1;
-	if (r > 0) {
-		if (strcmp(v, "end") == 0)
-			in->start_at = START_AT_END;
-		else if (strcmp(v, "beginning") == 0)
-			in->start_at = START_AT_BEGINNING;
-		else {
-			join_key(path, prefix, "start_at");
-			fail_at(c, vn, "%s: expected end or beginning, got "
-			    "\"%s\"", path, show(v, shown, sizeof(shown)));
-			return -1;
-		}
-	}
-	if (get_size(c, n, prefix, "max_line", MAX_LINE_MIN, MAX_LINE_MAX,
-	    &in->max_line) < 0 ||
-	    get_duration(c, n, prefix, "rotate_wait", 0, 0,
-	    &in->rotate_wait_ms) < 0 ||
-	    get_bool(c, n, prefix, "poll", &in->poll) < 0)
-		return -1;
-	if ((r = get_list(c, n, prefix, "patterns",
-	    "a pattern or a list of patterns", LIST_NONEMPTY, &in->patterns,
-	    &in->npatterns, &in->pattern_pos)) < 0)
-		return -1;
-	if (r == 0) {	/* SPEC §4: the example pattern */
-		in->patterns = xcalloc(1, sizeof(*in->patterns));
-		in->patterns[0] = xstrdup(DEFAULT_PATTERN);
-		in->pattern_pos = xcalloc(1, sizeof(*in->pattern_pos));
-		in->npatterns = 1;
-	}
-	return 0;
+	c->y = d;
+	c->is_default = true;
+	r = set_value(c, k, path, yamlconf_root(d), base);
+	c->is_default = false;
+	c->y = saved;
+	yamlconf_destroy(d);
+	return r;
 }
 
-static int
-parse_inputs(struct ctx *c, const yaml_node_t *n, struct config *cfg)
+/* The leaf of name when it is a key right below section sname. */
+static const char *
+child_leaf(const char *name, const char *sname)
 {
-	yaml_node_t *e, *nn;
-	size_t i, j, count;
+	size_t n = strlen(sname);
 
-	if (n == NULL) {
-		/* Absent: there is no node to point at, so 1:1. */
-		ew_err_set(c->err, c->file, 1, 1, "inputs: missing required "
-		    "key: at least one input with its paths is needed");
-		return -1;
-	}
-	if (n->type != YAML_SEQUENCE_NODE) {
-		fail_at(c, n, "inputs: expected a list of inputs, got %s",
-		    kind(n));
-		return -1;
-	}
-	count = (size_t)(n->data.sequence.items.top -
-	    n->data.sequence.items.start);
-	if (count == 0) {
-		fail_at(c, n, "inputs: expected at least one input, got an "
-		    "empty list");
-		return -1;
-	}
-	cfg->inputs = xcalloc(count, sizeof(*cfg->inputs));
-	cfg->ninputs = count;	/* zeroed entries are safe to destroy */
-	for (i = 0; i < count; i++) {
-		e = node_at(c, n->data.sequence.items.start[i]);
-		if (parse_input(c, e, i, &cfg->inputs[i]) < 0)
-			return -1;
-		for (j = 0; j < i; j++) {
-			if (strcmp(cfg->inputs[j].name,
-			    cfg->inputs[i].name) != 0)
-				continue;
-			nn = find(c, e, "name");
-			fail_at(c, nn != NULL ? nn : e, "inputs[%zu].name: "
-			    "\"%s\" is already the name of inputs[%zu]", i,
-			    cfg->inputs[i].name, j);
-			return -1;
-		}
-	}
-	return 0;
+	if (name[0] == '\0')
+		return NULL;
+	if (n == 0)
+		return strchr(name, '.') == NULL ? name : NULL;
+	if (strncmp(name, sname, n) != 0 || name[n] != '.' ||
+	    strchr(name + n + 1, '.') != NULL)
+		return NULL;
+	return name + n + 1;
 }
 
-/* Reads the alert_params keys of map into p, recording them in p->set. */
+/* One section (or list element) sec at path: checks its keys, applies
+ * every row below it, then its check hook. map NULL: absent, defaults
+ * only. */
 static int
-parse_params(struct ctx *c, const yaml_node_t *map, const char *prefix,
-    struct alert_params *p)
+walk(struct config_ctx *c, const struct config_key *sec, const char *path,
+    const struct yamlconf_node *map, void *base, size_t idx)
 {
-	char path[KEY_MAX], shown[SHOW_MAX * 4 + 8];
-	char *sev = NULL;
-	yaml_node_t *vn = NULL;
-	size_t i;
-	int r;
+	const struct config_key *kids[MAX_CHILDREN];
+	const char *names[MAX_CHILDREN], *leaf;
+	const struct yamlconf_node *n;
+	char sname[YAMLCONF_KEY_MAX], kpath[YAMLCONF_KEY_MAX];
+	unsigned given = 0;
+	size_t i, nk = 0;
 
-#define TRACK(call, bit) do {						\
-	if ((r = (call)) < 0)						\
-		return -1;						\
-	if (r > 0)							\
-		p->set |= (bit);					\
-} while (0)
-	TRACK(get_duration(c, map, prefix, "window", 1000, DUR_WHOLE_S,
-	    &p->window_ms), ALERT_F_WINDOW);
-	TRACK(get_duration(c, map, prefix, "baseline", 1000, DUR_WHOLE_S,
-	    &p->baseline_ms), ALERT_F_BASELINE);
-	TRACK(get_uint(c, map, prefix, "min_count", 0, &p->min_count),
-	    ALERT_F_MIN_COUNT);
-	TRACK(get_double(c, map, prefix, "factor",
-	    "a number above 0 such as 4", 0.0, HUGE_VAL, &p->factor),
-	    ALERT_F_FACTOR);
-	TRACK(get_double(c, map, prefix, "p",
-	    "a probability above 0 and at most 1 such as 1e-6", 0.0, 1.0,
-	    &p->p), ALERT_F_P);
-	TRACK(get_duration(c, map, prefix, "cooldown", 0, 0, &p->cooldown_ms),
-	    ALERT_F_COOLDOWN);
-	TRACK(get_uint(c, map, prefix, "threshold", 1, &p->threshold),
-	    ALERT_F_THRESHOLD);
-	TRACK(get_bool(c, map, prefix, "enabled", &p->enabled),
-	    ALERT_F_ENABLED);
-#undef TRACK
-	if ((r = get_string(c, map, prefix, "severity", true, &sev, &vn)) < 0)
-		return -1;
-	if (r > 0) {
-		for (i = 0; sev[i] != '\0'; i++)
-			if (!((sev[i] >= 'a' && sev[i] <= 'z') ||
-			    (sev[i] >= 'A' && sev[i] <= 'Z') ||
-			    (sev[i] >= '0' && sev[i] <= '9') ||
-			    sev[i] == '_' || sev[i] == '-'))
-				break;
-		if (sev[i] != '\0' || i >= sizeof(p->severity)) {
-			join_key(path, prefix, "severity");
-			fail_at(c, vn, "%s: expected a word such as warning or "
-			    "critical (at most %zu letters), got \"%s\"", path,
-			    sizeof(p->severity) - 1,
-			    show(sev, shown, sizeof(shown)));
-			free(sev);
-			return -1;
-		}
-		snprintf(p->severity, sizeof(p->severity), "%s", sev);
-		p->set |= ALERT_F_SEVERITY;
-		free(sev);
+	snprintf(sname, sizeof(sname), "%s%s", sec->name,
+	    sec->type == CONFIG_LIST ? "[]" : "");
+	for (i = 0; i < ARRAY_SIZE(schema); i++) {
+		if ((leaf = child_leaf(schema[i].name, sname)) == NULL)
+			continue;
+		if (nk == MAX_CHILDREN)
+			abort();	/* NOTREACHED: the schema is ours */
+		kids[nk] = &schema[i];
+		names[nk++] = leaf;
 	}
-	return 0;
-}
-
-static int
-parse_rules(struct ctx *c, const yaml_node_t *n, struct config_alerts *a)
-{
-	char prefix[KEY_MAX], shown[SHOW_MAX * 4 + 8];
-	struct config_rule *rule;
-	yaml_node_t *e, *mn = NULL;
-	size_t i, j, count;
-	int r;
-
-	if (n->type != YAML_SEQUENCE_NODE) {
-		fail_at(c, n, "alerts.rules: expected a list of rules, got %s",
-		    kind(n));
+	if (map != NULL && yamlconf_check_keys(c->y, map, path, names, nk,
+	    c->err) < 0)
 		return -1;
-	}
-	count = (size_t)(n->data.sequence.items.top -
-	    n->data.sequence.items.start);
-	a->rules = xcalloc(count, sizeof(*a->rules));
-	a->nrules = count;
-	for (i = 0; i < count; i++) {
-		rule = &a->rules[i];
-		e = node_at(c, n->data.sequence.items.start[i]);
-		snprintf(prefix, sizeof(prefix), "alerts.rules[%zu]", i);
-		if (want_mapping(c, e, prefix) < 0 ||
-		    check_keys(c, e, prefix, rule_keys) < 0)
-			return -1;
-		r = get_string(c, e, prefix, "match", true, &rule->match, &mn);
-		if (r < 0)
-			return -1;
-		if (r == 0) {
-			fail_at(c, e, "%s: missing required key \"match\" (a "
-			    "name, a code or category:NAME)", prefix);
-			return -1;
-		}
-		rule->match_pos = pos_of(mn);
-		if (strcmp(rule->match, "category:") == 0) {
-			fail_at(c, mn, "%s.match: expected a category name "
-			    "after \"category:\"", prefix);
-			return -1;
-		}
-		for (j = 0; j < i; j++) {
-			if (strcmp(a->rules[j].match, rule->match) == 0) {
-				fail_at(c, mn, "%s.match: \"%s\" already has a "
-				    "rule (alerts.rules[%zu])", prefix,
-				    show(rule->match, shown, sizeof(shown)),
-				    j);
+	for (i = 0; i < nk; i++) {
+		n = yamlconf_find(c->y, map, names[i]);
+		yamlconf_join(kpath, path, names[i]);
+		if (n != NULL) {
+			given |= kids[i]->bit;
+			if (set_value(c, kids[i], kpath, n, base) < 0)
 				return -1;
-			}
-		}
-		rule->params = a->defaults;
-		rule->params.set = 0;
-		if (parse_params(c, e, prefix, &rule->params) < 0)
+		} else if (kids[i]->flags & CONFIG_F_REQUIRED) {
+			if (path[0] == '\0')
+				ew_err_set(c->err, c->cfg->path,
+				    map != NULL ? yamlconf_line(map) : 1,
+				    map != NULL ? yamlconf_col(map) : 1,
+				    "%s: missing required key: %s", kpath,
+				    kids[i]->doc);
+			else
+				yamlconf_fail(c->y, map, c->err, "%s: missing "
+				    "required key \"%s\" (%s)", path, names[i],
+				    kids[i]->doc);
+			return -1;
+		} else if (kids[i]->type == CONFIG_SECTION) {
+			if (walk(c, kids[i], kpath, NULL,
+			    field(base, kids[i]->off), 0) < 0)
+				return -1;
+		} else if (kids[i]->def != NULL &&
+		    set_default(c, kids[i], kpath, base) < 0)
 			return -1;
 	}
-	return 0;
-}
-
-static int
-parse_alerts(struct ctx *c, const yaml_node_t *n, struct config_alerts *a)
-{
-	yaml_node_t *d, *rules;
-
-	if (n == NULL)
+	if (sec->check == NULL)
 		return 0;
-	if (want_mapping(c, n, "alerts") < 0 ||
-	    check_keys(c, n, "alerts", alerts_keys) < 0)
-		return -1;
-	/* Defaults first, whatever the order in the file: rules merge over
-	 * them. */
-	if ((d = find(c, n, "defaults")) != NULL) {
-		if (want_mapping(c, d, "alerts.defaults") < 0 ||
-		    check_keys(c, d, "alerts.defaults", defaults_keys) < 0 ||
-		    parse_params(c, d, "alerts.defaults", &a->defaults) < 0)
-			return -1;
-	}
-	if ((rules = find(c, n, "rules")) != NULL &&
-	    parse_rules(c, rules, a) < 0)
-		return -1;
-	return 0;
+	c->map = map;
+	c->given = given;
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	return sec->check(c, base, idx);
 }
 
+/* --- the checks that span keys ------------------------------------------ */
+
 static int
-resolve_host(struct ctx *c, struct config *cfg, const yaml_node_t *vn)
+check_root(struct config_ctx *c, void *base, size_t idx)
 {
-	char hn[256], shown[SHOW_MAX * 4 + 8];
+	struct config *cfg = base;
+	const struct yamlconf_node *vn = yamlconf_find(c->y, c->map, "host");
+	char hn[256], shown[YAMLCONF_SHOW_BUF];
 	size_t i;
 
+	(void)idx;
 	if (strcmp(cfg->host, "auto") == 0) {
 		memset(hn, 0, sizeof(hn));
 		if (gethostname(hn, sizeof(hn) - 1) == -1) {
-			fail_at(c, vn, "host: auto: gethostname: %s",
-			    strerror(errno));
+			yamlconf_fail(c->y, vn, c->err, "host: auto: "
+			    "gethostname: %s", strerror(errno));
 			return -1;
 		}
 		replace(&cfg->host, xstrdup(hn));
@@ -1171,98 +839,129 @@ resolve_host(struct ctx *c, struct config *cfg, const yaml_node_t *vn)
 		    (unsigned char)cfg->host[i] == 0x7f)
 			break;
 	if (i == 0 || cfg->host[i] != '\0') {
-		fail_at(c, vn, "host: expected a host name without spaces, got "
-		    "\"%s\"", show(cfg->host, shown, sizeof(shown)));
+		yamlconf_fail(c->y, vn, c->err, "host: expected a host name "
+		    "without spaces, got \"%s\"",
+		    yamlconf_show(cfg->host, shown, sizeof(shown)));
 		return -1;
 	}
 	return 0;
 }
 
+/* ERRWATCH_REDIS_URL over redis.url (SPEC §4), then the credential
+ * (SPEC §7): what a program would find wrong at start is found here. */
 static int
-parse_root(struct ctx *c, const yaml_node_t *root, struct config *cfg)
+check_redis(struct config_ctx *c, void *base, size_t idx)
 {
-	yaml_node_t *vn = NULL;
-	uint64_t u;
-	int r;
+	struct config_redis *r = base;
+	const struct yamlconf_node *pn;
+	struct ew_err e = { 0 };
+	struct redisurl u;
+	const char *env;
+	char *f;
 
-	if (root != NULL && root->type != YAML_MAPPING_NODE && !is_null(root)) {
-		fail_at(c, root, "expected a mapping of settings at the top "
-		    "level, got %s", kind(root));
-		return -1;
-	}
-	if (root != NULL && root->type != YAML_MAPPING_NODE)
-		root = NULL;	/* an empty document */
-	if (root != NULL && check_keys(c, root, "", top_keys) < 0)
-		return -1;
-	if (get_string(c, root, "", "host", true, &cfg->host, &vn) < 0 ||
-	    resolve_host(c, cfg, vn) < 0)
-		return -1;
-	vn = NULL;
-	if ((r = get_string(c, root, "", "table", true, &cfg->table, &vn)) < 0)
-		return -1;
-	if (r > 0) {
-		replace(&cfg->table, resolve(c, cfg->table));
-		cfg->table_pos = pos_of(vn);
-	}
-	if ((r = get_uint(c, root, "", "max_open_files", 1, &u)) < 0)
-		return -1;
-	if (r > 0)
-		cfg->max_open_files = (size_t)u;
-	if (parse_redis(c, find(c, root, "redis"), &cfg->redis) < 0 ||
-	    parse_inputs(c, find(c, root, "inputs"), cfg) < 0 ||
-	    parse_alerts(c, find(c, root, "alerts"), &cfg->alerts) < 0)
-		return -1;
-	return 0;
-}
-
-/* Reads path into b, NUL-terminated. */
-static int
-read_file(const char *path, struct buf *b, struct ew_err *err)
-{
-	struct stat st;
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd == -1) {
-		ew_err_set(err, path, 0, 0, "%s", strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) == -1) {
-		ew_err_set(err, path, 0, 0, "%s", strerror(errno));
-		goto fail;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		ew_err_set(err, path, 0, 0, "%s", strerror(EISDIR));
-		goto fail;
-	}
-	buf_reserve(b, 4096);
-	b->p[0] = '\0';
-	for (;;) {
-		buf_reserve(b, 4096);
-		n = read(fd, b->p + b->len, b->cap - b->len - 1);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			ew_err_set(err, path, 0, 0, "%s", strerror(errno));
-			goto fail;
+	(void)idx;
+	env = getenv("ERRWATCH_REDIS_URL");
+	if (env != NULL && env[0] != '\0') {
+		if (redisurl_parse(&u, env, &e) < 0) {
+			ew_err_set(c->err, NULL, 0, 0, "ERRWATCH_REDIS_URL: %s",
+			    e.msg);
+			return -1;
 		}
-		if (n == 0)
-			break;
-		b->len += (size_t)n;
-		b->p[b->len] = '\0';
-		if (b->len > CONFIG_FILE_MAX) {
-			ew_err_set(err, path, 0, 0, "larger than %d bytes: not "
-			    "a config file", CONFIG_FILE_MAX);
-			goto fail;
-		}
+		redisurl_free(&r->target);
+		r->target = u;
+		replace(&r->url, xstrdup(env));
 	}
-	close(fd);
-	return 0;
-fail:
-	close(fd);
+	f = redisurl_password_file(r->password_file);
+	if (f == NULL)
+		return 0;
+	replace(&r->password_file, f);
+	if (redisurl_credential(&r->target, f, &e) == 0)
+		return 0;
+	pn = yamlconf_find(c->y, c->map, "password_file");
+	if (pn != NULL)
+		yamlconf_fail(c->y, pn, c->err, "redis.password_file: %s: %s",
+		    f, e.msg);
+	else
+		ew_err_set(c->err, c->cfg->path, 0, 0, "redis.password_file: "
+		    "%s (the systemd credential): %s", f, e.msg);
 	return -1;
 }
+
+static void
+init_input(struct config_ctx *c, void *base, size_t idx)
+{
+	struct config_input *in = base;
+
+	(void)c;
+	in->name = xasprintf("input%zu", idx);	/* SPEC §4: input<N> */
+}
+
+static int
+check_input(struct config_ctx *c, void *base, size_t idx)
+{
+	struct config_input *in = base, *all = in - idx;
+	const struct yamlconf_node *nn;
+	size_t j;
+
+	for (j = 0; j < idx; j++) {
+		if (strcmp(all[j].name, in->name) != 0)
+			continue;
+		nn = yamlconf_find(c->y, c->map, "name");
+		yamlconf_fail(c->y, nn != NULL ? nn : c->map, c->err,
+		    "%s.name: \"%s\" is already the name of inputs[%zu]",
+		    c->path, in->name, j);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_defaults(struct config_ctx *c, void *base, size_t idx)
+{
+	struct config_alerts *a = base;
+
+	(void)idx;
+	a->defaults.set = c->given;
+	return 0;
+}
+
+/* A rule starts from alerts.defaults (walked before alerts.rules): its
+ * own keys then overwrite what they set (SPEC §9). */
+static void
+init_rule(struct config_ctx *c, void *base, size_t idx)
+{
+	struct config_rule *rule = base;
+
+	(void)idx;
+	rule->params = c->cfg->alerts.defaults;
+}
+
+static int
+check_rule(struct config_ctx *c, void *base, size_t idx)
+{
+	struct config_rule *rule = base, *all = rule - idx;
+	const struct yamlconf_node *mn = yamlconf_find(c->y, c->map, "match");
+	char shown[YAMLCONF_SHOW_BUF];
+	size_t j;
+
+	if (strcmp(rule->match, "category:") == 0) {
+		yamlconf_fail(c->y, mn, c->err, "%s.match: expected a category "
+		    "name after \"category:\"", c->path);
+		return -1;
+	}
+	for (j = 0; j < idx; j++) {
+		if (strcmp(all[j].match, rule->match) != 0)
+			continue;
+		yamlconf_fail(c->y, mn, c->err, "%s.match: \"%s\" already has "
+		    "a rule (alerts.rules[%zu])", c->path,
+		    yamlconf_show(rule->match, shown, sizeof(shown)), j);
+		return -1;
+	}
+	rule->params.set = c->given;
+	return 0;
+}
+
+/* --- load and destroy --------------------------------------------------- */
 
 /* The absolute directory of path, or NULL with err filled. */
 static char *
@@ -1282,34 +981,6 @@ config_dir(const char *path, struct ew_err *err)
 		ew_err_set(err, path, 0, 0, "%s: %s", d, strerror(errno));
 	free(d);
 	return abs;
-}
-
-/* Turns a libyaml failure into err at its 1-based position. */
-static void
-syntax_error(yaml_parser_t *parser, const struct buf *b, const char *path,
-    struct ew_err *err)
-{
-	size_t line = 1, col = 1, i;
-	char ctx[128] = "";
-
-	if (parser->error == YAML_READER_ERROR) {
-		/* the reader reports a byte offset, not a mark */
-		for (i = 0; i < parser->problem_offset && i < b->len; i++) {
-			if (b->p[i] == '\n') {
-				line++;
-				col = 1;
-			} else if (((unsigned char)b->p[i] & 0xc0) != 0x80)
-				col++;
-		}
-	} else {
-		line = parser->problem_mark.line + 1;
-		col = parser->problem_mark.column + 1;
-	}
-	if (parser->context != NULL)
-		snprintf(ctx, sizeof(ctx), " (%s at line %zu)",
-		    parser->context, parser->context_mark.line + 1);
-	ew_err_set(err, path, (int)line, (int)col, "invalid YAML: %s%s",
-	    parser->problem != NULL ? parser->problem : "cannot parse", ctx);
 }
 
 static void
@@ -1336,6 +1007,7 @@ config_destroy(struct config *cfg)
 	free(cfg->redis.url);
 	free(cfg->redis.password_file);
 	free(cfg->redis.prefix);
+	redisurl_free(&cfg->redis.target);
 	for (i = 0; i < cfg->ninputs; i++)
 		free_input(&cfg->inputs[i]);
 	free(cfg->inputs);
@@ -1345,133 +1017,182 @@ config_destroy(struct config *cfg)
 	free(cfg);
 }
 
-/* Every default of SPEC §4, before the file is read. */
-static void
-set_defaults(struct config *cfg)
-{
-	static const struct config_bucket buckets[] = {
-		{ 10000, 6 * 3600000ULL, "10s" },
-		{ 60000, 48 * 3600000ULL, "1m" },
-		{ 3600000, 90 * 86400000ULL, "1h" },
-	};
-	struct alert_params *d = &cfg->alerts.defaults;
-
-	cfg->host = xstrdup("auto");
-	cfg->table = xstrdup(DEFAULT_TABLE);
-	cfg->max_open_files = 1024;
-	cfg->redis.url = xstrdup(DEFAULT_URL);
-	cfg->redis.password_file = xstrdup("");
-	cfg->redis.prefix = xstrdup("errwatch:");
-	cfg->redis.connect_timeout_ms = 2000;
-	cfg->redis.flush_interval_ms = 500;
-	memcpy(cfg->redis.buckets, buckets, sizeof(buckets));
-	cfg->redis.nbuckets = ARRAY_SIZE(buckets);
-	d->window_ms = 60000;
-	d->baseline_ms = 30 * 60000;
-	d->min_count = 20;
-	d->factor = 4;
-	d->p = 1e-6;
-	d->cooldown_ms = 5 * 60000;
-	d->threshold = 0;
-	snprintf(d->severity, sizeof(d->severity), "warning");
-	d->enabled = true;
-	d->set = 0;
-}
-
-/* What the environment adds: ERRWATCH_REDIS_URL over redis.url, and
- * systemd's credential as the password file when none is configured
- * (absent or "", the documented default: SPEC §7). */
-static int
-apply_env(struct config *cfg, struct ew_err *err)
-{
-	char shown[SHOW_MAX * 4 + 8];
-	const char *env;
-	char *f;
-
-	env = getenv("ERRWATCH_REDIS_URL");
-	if (env != NULL && env[0] != '\0') {
-		if (!is_redis_url(env)) {
-			ew_err_set(err, cfg->path, 0, 0, "ERRWATCH_REDIS_URL: "
-			    "expected " URL_WHAT ", got \"%s\"",
-			    show(env, shown, sizeof(shown)));
-			return -1;
-		}
-		replace(&cfg->redis.url, xstrdup(env));
-	}
-	/* SPEC §7: under systemd, $CREDENTIALS_DIRECTORY/redis-password */
-	env = getenv("CREDENTIALS_DIRECTORY");
-	if (cfg->redis.password_file[0] == '\0' && env != NULL &&
-	    env[0] == '/') {
-		f = xasprintf("%s/redis-password", env);
-		if (access(f, F_OK) == 0)
-			replace(&cfg->redis.password_file, f);
-		else
-			free(f);
-	}
-	return 0;
-}
-
 struct config *
 config_load(const char *path, struct ew_err *err)
 {
 	struct config *cfg = xcalloc(1, sizeof(*cfg));
-	yaml_document_t doc, extra;
-	yaml_node_t *root, *second;
-	yaml_parser_t parser;
-	struct buf b = { NULL, 0, 0 };
-	bool parser_ok = false, doc_ok = false;
-	struct ctx c;
+	const struct yamlconf_node *root;
+	struct yamlconf *y = NULL;
+	struct config_ctx c;
 
 	cfg->path = xstrdup(path);
-	set_defaults(cfg);
-	if (read_file(path, &b, err) < 0)
+	if ((y = yamlconf_load(path, CONFIG_FILE_MAX, err)) == NULL ||
+	    (cfg->dir = config_dir(path, err)) == NULL)
 		goto fail;
-	if ((cfg->dir = config_dir(path, err)) == NULL)
-		goto fail;
-	if (!yaml_parser_initialize(&parser)) {
-		ew_err_set(err, path, 0, 0, "cannot start the YAML parser");
-		goto fail;
-	}
-	parser_ok = true;
-	yaml_parser_set_input_string(&parser, (const unsigned char *)b.p,
-	    b.len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		syntax_error(&parser, &b, path, err);
-		goto fail;
-	}
-	doc_ok = true;
-	root = yaml_document_get_root_node(&doc);
-	if (root != NULL) {
-		/* One document only: a second one would be ignored. */
-		if (!yaml_parser_load(&parser, &extra)) {
-			syntax_error(&parser, &b, path, err);
-			goto fail;
-		}
-		second = yaml_document_get_root_node(&extra);
-		if (second != NULL)
-			ew_err_set(err, path, (int)second->start_mark.line + 1,
-			    (int)second->start_mark.column + 1, "expected one "
-			    "YAML document, found a second one");
-		yaml_document_delete(&extra);
-		if (second != NULL)
-			goto fail;
-	}
-	c.file = path;
+	memset(&c, 0, sizeof(c));
+	c.y = y;
 	c.dir = cfg->dir;
 	c.err = err;
-	c.doc = &doc;
-	if (parse_root(&c, root, cfg) < 0 || apply_env(cfg, err) < 0)
+	c.cfg = cfg;
+	root = yamlconf_root(y);
+	if (yamlconf_kind(root) == YAMLCONF_NULL)
+		root = NULL;	/* an empty document */
+	else if (yamlconf_kind(root) != YAMLCONF_MAP) {
+		yamlconf_fail(y, root, err, "expected a mapping of settings at "
+		    "the top level, got %s", yamlconf_kind_name(root));
 		goto fail;
-	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
-	buf_free(&b);
+	}
+	if (walk(&c, &schema[0], "", root, cfg, 0) < 0)
+		goto fail;
+	yamlconf_destroy(y);
 	return cfg;
 fail:
-	if (doc_ok)
-		yaml_document_delete(&doc);
-	if (parser_ok)
-		yaml_parser_delete(&parser);
-	buf_free(&b);
+	yamlconf_destroy(y);
 	config_destroy(cfg);
 	return NULL;
+}
+
+/* --- the listing --------------------------------------------------------- */
+
+static void
+describe_strv(struct buf *out, char *const *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		buf_printf(out, "%s%s", i > 0 ? ", " : "", v[i]);
+}
+
+/* The URL as the config writes it, with the password hidden. */
+static void
+describe_url(struct buf *out, const struct redisurl *u)
+{
+	if (u->scheme == REDISURL_UNIX) {
+		buf_printf(out, "unix://%s", u->path);
+	} else {
+		buf_puts(out, "redis://");
+		if (u->user != NULL || u->password != NULL)
+			buf_printf(out, "%s%s@", u->user != NULL ? u->user : "",
+			    u->password != NULL ? ":***" : "");
+		if (strchr(u->host, ':') != NULL)
+			buf_printf(out, "[%s]:%d", u->host, u->port);
+		else
+			buf_printf(out, "%s:%d", u->host, u->port);
+	}
+	buf_printf(out, u->scheme == REDISURL_UNIX ? "?db=%d" : "/%d", u->db);
+}
+
+static void
+describe_value(struct buf *out, const struct config_key *k,
+    const void *base)
+{
+	const void *p = cfield(base, k->off);
+	const struct config_bucket *b;
+	char tmp[64];
+	size_t i;
+
+	switch (k->type) {
+	case CONFIG_WORD:
+		buf_puts(out, p);
+		break;
+	case CONFIG_URL:
+		describe_url(out, cfield(base, k->off2));
+		break;
+	case CONFIG_STRING:
+	case CONFIG_PATH:
+	case CONFIG_HOST:
+	case CONFIG_NAME:
+		buf_printf(out, "\"%s\"", *(char *const *)p);
+		break;
+	case CONFIG_BOOL:
+		buf_puts(out, *(const bool *)p ? "true" : "false");
+		break;
+	case CONFIG_UINT:
+		buf_printf(out, "%llu",
+		    (unsigned long long)get_uint(p, k->width));
+		break;
+	case CONFIG_NUMBER:
+		buf_printf(out, "%g", *(const double *)p);
+		break;
+	case CONFIG_DURATION:
+		yamlconf_fmt_duration(get_uint(p, k->width), tmp, sizeof(tmp));
+		buf_puts(out, tmp);
+		break;
+	case CONFIG_SIZE:
+		yamlconf_fmt_size(get_uint(p, k->width), tmp, sizeof(tmp));
+		buf_puts(out, tmp);
+		break;
+	case CONFIG_ENUM:
+		buf_puts(out, k->choices[get_uint(p, k->width)]);
+		break;
+	case CONFIG_GLOBS:
+	case CONFIG_STRINGS:
+		buf_puts(out, "[");
+		describe_strv(out, *(char **const *)p,
+		    *(const size_t *)cfield(base, k->off2));
+		buf_puts(out, "]");
+		break;
+	case CONFIG_BUCKETS:
+		b = p;
+		buf_puts(out, "{");
+		for (i = 0; i < *(const size_t *)cfield(base, k->off2); i++) {
+			yamlconf_fmt_duration(b[i].retention_ms, tmp,
+			    sizeof(tmp));
+			buf_printf(out, "%s%s: %s", i > 0 ? ", " : "",
+			    b[i].name, tmp);
+		}
+		buf_puts(out, "}");
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+describe(struct buf *out, const struct config_key *sec, const char *path,
+    const void *base)
+{
+	char sname[YAMLCONF_KEY_MAX], kpath[YAMLCONF_KEY_MAX];
+	char epath[YAMLCONF_KEY_MAX + 24];
+	const struct config_key *k;
+	const char *leaf, *elems;
+	unsigned set = ~0U;
+	size_t i, j, n;
+
+	snprintf(sname, sizeof(sname), "%s%s", sec->name,
+	    sec->type == CONFIG_LIST ? "[]" : "");
+	if (sec->flags & CONFIG_F_MASK)
+		set = *(const unsigned *)cfield(base, sec->off3);
+	for (i = 0; i < ARRAY_SIZE(schema); i++) {
+		k = &schema[i];
+		if ((leaf = child_leaf(k->name, sname)) == NULL)
+			continue;
+		/* a rule lists what it sets, not what it inherits */
+		if (k->bit != 0 && k->def == NULL && !(set & k->bit))
+			continue;
+		yamlconf_join(kpath, path, leaf);
+		if (k->type == CONFIG_SECTION) {
+			describe(out, k, kpath, cfield(base, k->off));
+			continue;
+		}
+		if (k->type == CONFIG_LIST) {
+			elems = *(const char *const *)cfield(base, k->off);
+			n = *(const size_t *)cfield(base, k->off2);
+			for (j = 0; j < n; j++) {
+				snprintf(epath, sizeof(epath), "%s[%zu]",
+				    kpath, j);
+				describe(out, k, epath, elems + j * k->width);
+			}
+			continue;
+		}
+		buf_printf(out, "%-32s ", kpath);
+		describe_value(out, k, base);
+		buf_puts(out, "\n");
+	}
+}
+
+void
+config_describe(const struct config *cfg, struct buf *out)
+{
+	describe(out, &schema[0], "", cfg);
 }

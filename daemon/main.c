@@ -3,10 +3,12 @@
  * Nothing else lives here.
  */
 #include <getopt.h>
+#include <glob.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "base.h"
 #include "config.h"
@@ -14,6 +16,7 @@
 #include "log.h"
 #include "scan.h"
 #include "setup.h"
+#include "table.h"
 
 enum mode { MODE_DAEMON, MODE_CHECK, MODE_SCAN, MODE_ONCE };
 
@@ -70,34 +73,77 @@ print_err(const struct ew_err *err)
 }
 
 static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Regular files the input's globs match now, less its excludes. */
+static size_t
+files_now(const struct config_input *in)
+{
+	char **names = NULL;
+	size_t i, j, n = 0, cap = 0, uniq = 0;
+	struct stat st;
+	glob_t g;
+
+	for (i = 0; i < in->npaths; i++) {
+		if (glob(in->paths[i], 0, NULL, &g) != 0)
+			continue;
+		for (j = 0; j < g.gl_pathc; j++) {
+			const char *p = g.gl_pathv[j];
+
+			if (config_input_excludes(in, p) ||
+			    stat(p, &st) == -1 || !S_ISREG(st.st_mode))
+				continue;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 16;
+				names = xrealloc(names, cap * sizeof(*names));
+			}
+			names[n++] = xstrdup(p);
+		}
+		globfree(&g);
+	}
+	if (n > 0)
+		qsort(names, n, sizeof(*names), cmp_str);
+	for (i = 0; i < n; i++) {
+		if (i == 0 || strcmp(names[i], names[i - 1]) != 0)
+			uniq++;
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return uniq;
+}
+
+/* SPEC §2: every check a program makes at start (setup_load), then every
+ * key's value as the schema lists it, then the short summary. */
+static int
 run_check(const char *path)
 {
 	struct ew_err err = { 0 };
 	struct setup *s = setup_load(path, &err);
-	size_t i, j, npat = 0;
+	struct buf b = { NULL, 0, 0 };
+	size_t i, n, nfiles = 0, npat = 0;
 
 	if (s == NULL) {
 		print_err(&err);
 		return EW_EX_CONFIG;
 	}
 	printf("config  %s: ok\n", s->cfg->path);
-	printf("table   %s\n", s->cfg->table);
-	printf("host    %s\n", s->cfg->host);
-	printf("redis   %s (prefix \"%s\")\n", s->cfg->redis.url,
-	    s->cfg->redis.prefix);
+	config_describe(s->cfg, &b);
+	fwrite(b.p, 1, b.len, stdout);
+	buf_free(&b);
 	for (i = 0; i < s->cfg->ninputs; i++) {
-		const struct config_input *in = &s->cfg->inputs[i];
-
-		printf("input   %s: %zu paths, %zu patterns, start_at %s%s\n",
-		    in->name, in->npaths, in->npatterns,
-		    in->start_at == START_AT_END ? "end" : "beginning",
-		    in->poll ? ", poll" : "");
-		for (j = 0; j < in->npaths; j++)
-			printf("  path  %s\n", in->paths[j]);
-		npat += in->npatterns;
+		n = files_now(&s->cfg->inputs[i]);
+		printf("input   %s: %zu files matched now\n",
+		    s->cfg->inputs[i].name, n);
+		nfiles += n;
+		npat += s->cfg->inputs[i].npatterns;
 	}
-	printf("summary %zu inputs, %zu patterns, %zu rules\n",
-	    s->cfg->ninputs, npat, s->cfg->alerts.nrules);
+	printf("summary %zu inputs, %zu patterns, %zu rules; %zu classes, "
+	    "%zu files matched now\n", s->cfg->ninputs, npat,
+	    s->cfg->alerts.nrules, table_nclasses(s->table), nfiles);
 	setup_destroy(s);
 	return EW_EX_OK;
 }

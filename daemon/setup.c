@@ -1,6 +1,7 @@
 /*
- * setup: config, table, matchers and rule checks in one step. Owns what it
- * loads; a failed load leaves nothing behind.
+ * setup: config, table, matchers and rule checks in one step, the place
+ * where config and table meet (the class limit, rules naming classes).
+ * Owns what it loads; a failed load leaves nothing behind.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,14 @@ setup_load(const char *path, struct ew_err *err)
 		ew_err_format(&terr, msg, sizeof(msg));
 		ew_err_set(err, s->cfg->path, s->cfg->table_pos.line,
 		    s->cfg->table_pos.col, "table: %s", msg);
+		goto fail;
+	}
+	if (table_nclasses(s->table) > SETUP_MAX_CLASSES) {
+		ew_err_set(err, s->cfg->path, s->cfg->table_pos.line,
+		    s->cfg->table_pos.col, "table: %s: %zu classes (shared "
+		    "codes and Unclassified included), more than the %d a "
+		    "program counts", s->cfg->table,
+		    table_nclasses(s->table), SETUP_MAX_CLASSES);
 		goto fail;
 	}
 	s->matchers = xcalloc(s->cfg->ninputs, sizeof(*s->matchers));

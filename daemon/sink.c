@@ -33,13 +33,13 @@
 
 #include "base.h"
 #include "log.h"
+#include "redisurl.h"
 #include "sink.h"
 
 #define BACKOFF_MIN_MS		100
 #define BACKOFF_MAX_MS		5000
 #define CONNECT_TIMEOUT_MS	2000	/* when the options say 0 */
 #define REPLY_TIMEOUT_MS	5000	/* when the options say 0 */
-#define DEFAULT_PORT		6379
 #define WHY_LEN			256
 #define SHA_LEN			40
 
@@ -93,12 +93,7 @@ struct sink {
 	uv_timer_t		 reply_timer;
 	enum sink_state		 state;
 
-	char			*path;		/* unix socket, or NULL */
-	char			*host;		/* TCP; no brackets */
-	int			 port;
-	int			 db;
-	char			*user;		/* NULL: the default user */
-	char			*password;	/* NULL: no AUTH */
+	struct redisurl		 url;		/* our copy: where, who */
 	char			*script;	/* NULL: none */
 	char			 sha[SHA_LEN + 1];	/* of script */
 	uint64_t		 connect_timeout_ms;
@@ -454,8 +449,8 @@ ready(struct sink *s)
 
 	uv_timer_stop(&s->timer);
 	s->backoff_ms = BACKOFF_MIN_MS;
-	if (s->db != 0)
-		snprintf(why, sizeof(why), "%s, db %d", s->target, s->db);
+	if (s->url.db != 0)
+		snprintf(why, sizeof(why), "%s, db %d", s->target, s->url.db);
 	else
 		snprintf(why, sizeof(why), "%s", s->target);
 	set_state(s, SINK_READY, why);
@@ -590,10 +585,7 @@ destroy(struct sink *s)
 		cmd_free(c);
 	}
 	s->head = s->tail = NULL;
-	free(s->path);
-	free(s->host);
-	free(s->user);
-	free(s->password);
+	redisurl_free(&s->url);
 	free(s->script);
 	free(s);
 }
@@ -699,18 +691,18 @@ connect_cb(const redisAsyncContext *ac, int status)
 		return;
 	/* Pipelined; hs_left counts the replies still to come. */
 	s->hs_left = 0;
-	if (s->password != NULL) {
+	if (s->url.password != NULL) {
 		auth[n++] = "AUTH";
-		if (s->user != NULL)
-			auth[n++] = s->user;
-		auth[n++] = s->password;
+		if (s->url.user != NULL)
+			auth[n++] = s->url.user;
+		auth[n++] = s->url.password;
 		c = cmd_new(CMD_AUTH, NULL, NULL);
 		if (send_cmd(s, c, n, auth, NULL) < 0)
 			goto gone;
 		s->hs_left++;
 	}
-	if (s->db != 0) {
-		snprintf(dbs, sizeof(dbs), "%d", s->db);
+	if (s->url.db != 0) {
+		snprintf(dbs, sizeof(dbs), "%d", s->url.db);
 		sel[0] = "SELECT";
 		sel[1] = dbs;
 		c = cmd_new(CMD_SELECT, NULL, NULL);
@@ -801,19 +793,21 @@ connect_to(struct sink *s, const char *ip)
 	char why[WHY_LEN];
 	int r;
 
-	if (s->path != NULL)
-		snprintf(s->target, sizeof(s->target), "unix %s", s->path);
+	if (s->url.path != NULL)
+		snprintf(s->target, sizeof(s->target), "unix %s", s->url.path);
 	else if (strchr(ip, ':') != NULL)
-		snprintf(s->target, sizeof(s->target), "[%s]:%d", ip, s->port);
+		snprintf(s->target, sizeof(s->target), "[%s]:%d", ip,
+		    s->url.port);
 	else
-		snprintf(s->target, sizeof(s->target), "%s:%d", ip, s->port);
+		snprintf(s->target, sizeof(s->target), "%s:%d", ip,
+		    s->url.port);
 	set_state(s, SINK_CONNECTING, s->target);
 	if (s->closing)
 		return;
-	if (s->path != NULL)
-		ac = redisAsyncConnectUnix(s->path);
+	if (s->url.path != NULL)
+		ac = redisAsyncConnectUnix(s->url.path);
 	else
-		ac = redisAsyncConnect(ip, s->port);
+		ac = redisAsyncConnect(ip, s->url.port);
 	if (ac == NULL) {
 		drop_link(s, "hiredis: out of memory");
 		return;
@@ -874,7 +868,7 @@ resolve_cb(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 		if (ai->ai_family == AF_INET || ai->ai_family == AF_INET6)
 			n++;
 	if (n == 0) {
-		snprintf(why, sizeof(why), "resolve %s: %s", s->host,
+		snprintf(why, sizeof(why), "resolve %s: %s", s->url.host,
 		    status < 0 ? uv_strerror(status) : "no address");
 		uv_freeaddrinfo(res);
 		drop_link(s, why);
@@ -917,11 +911,11 @@ attempt(struct sink *s)
 
 	/* one deadline from resolving to READY */
 	uv_timer_start(&s->timer, timer_cb, s->connect_timeout_ms, 0);
-	if (s->path != NULL || is_numeric(s->host)) {
-		connect_to(s, s->host);
+	if (s->url.path != NULL || is_numeric(s->url.host)) {
+		connect_to(s, s->url.host);
 		return;
 	}
-	set_state(s, SINK_RESOLVING, s->host);
+	set_state(s, SINK_RESOLVING, s->url.host);
 	if (s->closing)
 		return;
 	memset(&hints, 0, sizeof(hints));
@@ -929,11 +923,11 @@ attempt(struct sink *s)
 	hints.ai_socktype = SOCK_STREAM;
 	rv = xcalloc(1, sizeof(*rv));
 	rv->s = s;
-	r = uv_getaddrinfo(s->loop, &rv->req, resolve_cb, s->host, NULL,
+	r = uv_getaddrinfo(s->loop, &rv->req, resolve_cb, s->url.host, NULL,
 	    &hints);
 	if (r < 0) {
 		free(rv);
-		snprintf(why, sizeof(why), "resolve %s: %s", s->host,
+		snprintf(why, sizeof(why), "resolve %s: %s", s->url.host,
 		    uv_strerror(r));
 		drop_link(s, why);
 		return;
@@ -996,234 +990,27 @@ reply_timer_cb(uv_timer_t *t)
 	    s->reply_timeout_ms - age, 0);
 }
 
-/* --- the URL ----------------------------------------------------------- */
-
-static bool
-parse_uint(const char *p, size_t n, unsigned long max, unsigned long *out)
-{
-	unsigned long v = 0;
-	size_t i;
-
-	if (n == 0 || n > 10)
-		return false;
-	for (i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return false;
-		v = v * 10 + (unsigned long)(p[i] - '0');
-	}
-	if (v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* %XX-decodes n bytes; NULL when an escape is bad or decodes to NUL. */
-static char *
-decode(const char *p, size_t n)
-{
-	char *out = xcalloc(1, n + 1);
-	size_t i, o = 0;
-	int hi, lo;
-
-	for (i = 0; i < n; i++) {
-		if (p[i] != '%') {
-			out[o++] = p[i];
-			continue;
-		}
-		if (i + 2 >= n)
-			goto fail;
-		hi = hexval(p[i + 1]);
-		lo = hexval(p[i + 2]);
-		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-			goto fail;
-		out[o++] = (char)(hi * 16 + lo);
-		i += 2;
-	}
-	return out;
-fail:
-	free(out);
-	return NULL;
-}
-
-/* "db=N" and nothing else. */
-static int
-parse_query(struct sink *s, const char *q, struct ew_err *err)
-{
-	unsigned long v;
-
-	if (strncmp(q, "db=", 3) != 0) {
-		ew_err_set(err, NULL, 0, 0,
-		    "redis url: unknown query (only ?db=N is known)");
-		return -EINVAL;
-	}
-	if (!parse_uint(q + 3, strlen(q + 3), INT_MAX, &v)) {
-		ew_err_set(err, NULL, 0, 0, "redis url: bad db");
-		return -EINVAL;
-	}
-	s->db = (int)v;
-	return 0;
-}
-
-static int
-parse_unix(struct sink *s, const char *p, struct ew_err *err)
-{
-	size_t n = strcspn(p, "?");
-
-	if (n == 0 || p[0] != '/') {
-		ew_err_set(err, NULL, 0, 0,
-		    "redis url: unix socket path must be absolute, as in "
-		    "unix:///run/redis/redis.sock");
-		return -EINVAL;
-	}
-	s->path = xstrndup(p, n);
-	if (p[n] == '?')
-		return parse_query(s, p + n + 1, err);
-	return 0;
-}
-
-/* Never quotes the URL back: it may hold a password. */
-static int
-parse_tcp(struct sink *s, const char *p, struct ew_err *err)
-{
-	const char *end = p + strcspn(p, "/?#");
-	const char *at = NULL, *h, *q, *colon;
-	unsigned long v;
-
-	for (q = p; q < end; q++)
-		if (*q == '@')
-			at = q;		/* the last: a password may hold '@' */
-	if (at != NULL) {
-		colon = memchr(p, ':', (size_t)(at - p));
-		if (colon != NULL) {
-			if (colon > p)
-				s->user = decode(p, (size_t)(colon - p));
-			s->password = decode(colon + 1,
-			    (size_t)(at - colon - 1));
-			if ((colon > p && s->user == NULL) ||
-			    s->password == NULL)
-				goto bad_escape;
-			if (s->password[0] == '\0') {
-				free(s->password);
-				s->password = NULL;
-			}
-		} else if (at > p) {
-			s->user = decode(p, (size_t)(at - p));
-			if (s->user == NULL)
-				goto bad_escape;
-		}
-		p = at + 1;
-	}
-	h = p;
-	if (*h == '[') {
-		q = memchr(h, ']', (size_t)(end - h));
-		if (q == NULL || q == h + 1) {
-			ew_err_set(err, NULL, 0, 0,
-			    "redis url: bad IPv6 address (write [::1])");
-			return -EINVAL;
-		}
-		s->host = xstrndup(h + 1, (size_t)(q - h - 1));
-		p = q + 1;
-		if (p < end && *p != ':') {
-			ew_err_set(err, NULL, 0, 0,
-			    "redis url: junk after the IPv6 address");
-			return -EINVAL;
-		}
-	} else {
-		q = memchr(h, ':', (size_t)(end - h));
-		p = q != NULL ? q : end;
-		if (p == h) {
-			ew_err_set(err, NULL, 0, 0, "redis url: no host");
-			return -EINVAL;
-		}
-		s->host = xstrndup(h, (size_t)(p - h));
-	}
-	s->port = DEFAULT_PORT;
-	if (p < end) {		/* *p == ':' */
-		if (!parse_uint(p + 1, (size_t)(end - p - 1), 65535, &v) ||
-		    v == 0) {
-			ew_err_set(err, NULL, 0, 0,
-			    "redis url: bad port (1 to 65535)");
-			return -EINVAL;
-		}
-		s->port = (int)v;
-	}
-	p = end;
-	if (*p == '#') {
-		ew_err_set(err, NULL, 0, 0, "redis url: unexpected '#'");
-		return -EINVAL;
-	}
-	if (*p == '/') {
-		q = p + 1 + strcspn(p + 1, "?#");
-		if (q > p + 1) {
-			if (!parse_uint(p + 1, (size_t)(q - p - 1), INT_MAX,
-			    &v)) {
-				ew_err_set(err, NULL, 0, 0,
-				    "redis url: bad db (a number after /)");
-				return -EINVAL;
-			}
-			s->db = (int)v;
-		}
-		p = q;
-	}
-	if (*p == '#') {
-		ew_err_set(err, NULL, 0, 0, "redis url: unexpected '#'");
-		return -EINVAL;
-	}
-	if (*p == '?')
-		return parse_query(s, p + 1, err);
-	return 0;
-bad_escape:
-	ew_err_set(err, NULL, 0, 0, "redis url: bad %%XX escape in the "
-	    "user or password");
-	return -EINVAL;
-}
-
-static int
-parse_url(struct sink *s, const char *url, struct ew_err *err)
-{
-	if (url == NULL) {
-		ew_err_set(err, NULL, 0, 0, "redis url: missing");
-		return -EINVAL;
-	}
-	if (strncmp(url, "redis://", 8) == 0)
-		return parse_tcp(s, url + 8, err);
-	if (strncmp(url, "unix://", 7) == 0)
-		return parse_unix(s, url + 7, err);
-	if (strncmp(url, "rediss://", 9) == 0)
-		ew_err_set(err, NULL, 0, 0,
-		    "redis url: TLS (rediss://) is not supported");
-	else
-		ew_err_set(err, NULL, 0, 0,
-		    "redis url: must start with redis:// or unix://");
-	return -EINVAL;
-}
-
 /* --- the API ----------------------------------------------------------- */
 
 struct sink *
 sink_create(uv_loop_t *loop, const struct sink_opts *o, struct ew_err *err)
 {
 	struct sink *s = xcalloc(1, sizeof(*s));
+	struct ew_err uerr = { 0 };
 
 	s->loop = loop;
 	s->state = SINK_DOWN;
-	if (parse_url(s, o->url, err) < 0)
+	if (o->target != NULL)
+		redisurl_copy(&s->url, o->target);
+	else if (redisurl_parse(&s->url, o->url, &uerr) < 0) {
+		ew_err_set(err, NULL, 0, 0, "redis url: %s", uerr.msg);
 		goto fail;
+	}
 	if (o->password != NULL && o->password[0] != '\0') {
-		free(s->password);
-		s->password = xstrdup(o->password);
+		explicit_bzero(s->url.password, s->url.password != NULL ?
+		    strlen(s->url.password) : 0);
+		free(s->url.password);
+		s->url.password = xstrdup(o->password);
 	}
 	if (o->script != NULL)
 		s->script = xstrdup(o->script);
@@ -1349,40 +1136,5 @@ sink_close(struct sink *s)
 char *
 sink_read_password(const char *path, struct ew_err *err)
 {
-	char *line = NULL, *pw = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	FILE *f;
-
-	f = fopen(path, "r");
-	if (f == NULL) {
-		ew_err_set(err, path, 0, 0, "cannot open password file: %s",
-		    strerror(errno));
-		return NULL;
-	}
-	n = getline(&line, &cap, f);
-	if (n < 0 && ferror(f)) {
-		ew_err_set(err, path, 0, 0, "cannot read password file: %s",
-		    strerror(errno));
-		goto out;
-	}
-	if (n > 0 && line[n - 1] == '\n')
-		line[--n] = '\0';
-	if (n > 0 && line[n - 1] == '\r')
-		line[--n] = '\0';
-	if (n <= 0) {
-		ew_err_set(err, path, 0, 0, "password file is empty");
-		goto out;
-	}
-	if ((size_t)n != strlen(line)) {
-		ew_err_set(err, path, 0, 0, "password file holds a NUL byte");
-		goto out;
-	}
-	pw = xstrdup(line);
-out:
-	if (line != NULL)
-		memset(line, 0, cap);
-	free(line);
-	fclose(f);
-	return pw;
+	return redisurl_read_password(path, err);
 }

@@ -1,10 +1,15 @@
 /*
- * config: errwatch.yaml (SPEC §4) to an immutable struct config. Every key
- * has a default; unknown keys, wrong types, bad durations, sizes and globs
- * are errors naming file:line:column (1-based, where the offending key or
- * value starts) and the key. Relative paths are made absolute against the
- * config file's directory. Nobody keeps a struct config pointer past a
- * reload: modules copy what they need.
+ * config: errwatch.yaml (SPEC §4) to an immutable struct config. The keys
+ * are one table, the schema (config_schema): each row a dotted name, a
+ * type, a default, bounds and a one-line doc. The unknown-key check, the
+ * defaults, the --check-config listing (config_describe) and the key
+ * reference of errwatch.yaml(5) all come from it: adding a key is adding
+ * a row. Unknown keys, wrong types, bad durations, sizes, globs, Redis
+ * URLs and unreadable password files are errors naming file:line:column
+ * (1-based, where the offending key or value starts) and the key.
+ * Relative paths are made absolute against the config file's directory.
+ * Nobody keeps a struct config pointer past a reload: modules copy what
+ * they need.
  */
 #ifndef EW_CONFIG_H
 #define EW_CONFIG_H
@@ -13,6 +18,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "redisurl.h"
+
+struct buf;
 struct ew_err;
 
 #define CONFIG_DEFAULT_PATH	"/etc/errwatch/errwatch.yaml"
@@ -33,7 +41,10 @@ struct config_bucket {
 
 struct config_redis {
 	char		*url;		/* after ERRWATCH_REDIS_URL */
-	char		*password_file;	/* absolute, or "" */
+	char		*password_file;	/* absolute, or "": the file read,
+					 * $CREDENTIALS_DIRECTORY's included */
+	struct redisurl	 target;	/* url parsed, password resolved
+					 * (SPEC §7): what to connect to */
 	char		*prefix;	/* "errwatch:" */
 	uint64_t	 connect_timeout_ms;
 	uint64_t	 flush_interval_ms;
@@ -112,17 +123,81 @@ struct config {
 	struct config_alerts alerts;
 };
 
+/* The types of the schema's rows. */
+enum config_type {
+	CONFIG_SECTION,		/* a mapping of the keys named below it */
+	CONFIG_LIST,		/* a list of such mappings: name[].key */
+	CONFIG_STRING,
+	CONFIG_PATH,		/* relative: from the config's directory */
+	CONFIG_HOST,		/* a host name, or auto */
+	CONFIG_NAME,		/* letters, digits, '_', '-', '.' */
+	CONFIG_WORD,		/* letters, digits, '_', '-' */
+	CONFIG_URL,		/* a Redis URL (redisurl.h) */
+	CONFIG_BOOL,
+	CONFIG_UINT,
+	CONFIG_NUMBER,
+	CONFIG_DURATION,
+	CONFIG_SIZE,
+	CONFIG_ENUM,
+	CONFIG_GLOBS,		/* a glob or a list of globs */
+	CONFIG_STRINGS,		/* a string or a list of strings */
+	CONFIG_BUCKETS,		/* {resolution: retention, ...} */
+};
+
+struct config_ctx;
+
+/* One row of the schema. Only config.c fills rows; readers use name,
+ * type, def and doc (and config_type_name). */
+struct config_key {
+	const char	 *name;	/* "redis.url", "inputs[].max_line" */
+	enum config_type  type;
+	const char	 *def;	/* the default as YAML writes it; NULL:
+				 * none (required, or taken elsewhere) */
+	const char	 *doc;	/* one line, no final period */
+	unsigned	  flags;	/* CONFIG_F_* */
+	uint64_t	  min;	/* UINT, SIZE, DURATION (ms), NAME, WORD
+				 * (bytes): inclusive bounds */
+	uint64_t	  max;	/* 0: none */
+	double		  lo, hi;	/* NUMBER: lo < x <= hi */
+	const char *const *choices;	/* ENUM: names, value = index */
+	size_t		  off;	/* the value, in its section's struct */
+	size_t		  off2;	/* count (lists), position (PATH),
+				 * target (URL) */
+	size_t		  off3;	/* positions (STRINGS) */
+	size_t		  width;	/* bytes of the value at off */
+	unsigned	  bit;	/* ALERT_F_* recorded when given */
+	const char	 *what;	/* how errors name the expected value */
+	void		(*init)(struct config_ctx *, void *, size_t);
+				/* LIST: before the keys of element idx */
+	int		(*check)(struct config_ctx *, void *, size_t);
+				/* SECTION, LIST: after the keys of one
+				 * (idx: which element); 0 or -1 */
+};
+
+#define CONFIG_F_REQUIRED	0x01	/* absent: an error */
+#define CONFIG_F_NONEMPTY	0x02	/* "" or [] is an error */
+#define CONFIG_F_WHOLE_S	0x04	/* DURATION: whole seconds */
+#define CONFIG_F_RESOLVE_SLASH	0x08	/* GLOBS: resolve only with a '/' */
+#define CONFIG_F_INHERIT	0x10	/* default: the section's parent's */
+
+/* The schema, in file order. */
+const struct config_key	*config_schema(size_t *n);
+/* "duration", "size", "list of globs", ... for docs. */
+const char	*config_type_name(enum config_type t);
+/* Appends one "key value" line per key of cfg (list elements indexed:
+ * inputs[0].name), values written as the config file takes them; the
+ * URL's password is shown as "***". */
+void		 config_describe(const struct config *cfg, struct buf *out);
+
 /* Parses path. Applies ERRWATCH_REDIS_URL. On failure returns NULL and
  * fills err with file, line, column and a message naming the key. */
 struct config	*config_load(const char *path, struct ew_err *err);
 void		 config_destroy(struct config *cfg);
 
-/* "250ms", "30s", "5m", "48h", "90d" (integer and unit) to milliseconds.
- * Returns 0, or -1 when s is not a duration. */
-int		 config_parse_duration(const char *s, uint64_t *ms);
-/* "65536", "64KiB", "1MiB", "1GiB": plain bytes or an IEC unit.
- * Returns 0, or -1 when s is not a size. */
-int		 config_parse_size(const char *s, uint64_t *bytes);
+/* True when in's excludes leave path out (SPEC §4): a glob without '/'
+ * is matched on the base name, one with '/' on the whole path. */
+bool		 config_input_excludes(const struct config_input *in,
+		    const char *path);
 /* Checks a glob's syntax (balanced brackets, no empty pattern). */
 bool		 config_glob_is_valid(const char *glob);
 

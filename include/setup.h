@@ -15,13 +15,21 @@ struct ew_err;
 struct matcher;
 struct table;
 
+/* Classes a program can count, Unclassified included: errwatchd's per-class
+ * arrays (agg, spike) have this many cells. A table with more is a config
+ * error of setup_load, at the config's table key. */
+#define SETUP_MAX_CLASSES	256
+
 struct setup {
 	struct config	 *cfg;
 	struct table	 *table;
 	struct matcher	**matchers;	/* one per cfg->inputs[i] */
 };
 
-/* Loads path. On failure NULL with err at file:line:column. */
+/* Loads path and makes every check a program makes at start (SPEC §2):
+ * the config (Redis URL, password file included), the table and its size,
+ * the patterns, the rules against the table. On failure NULL with err at
+ * file:line:column. */
 struct setup	*setup_load(const char *path, struct ew_err *err);
 void		 setup_destroy(struct setup *s);
 /* The config path to use: cli (-c) if set, else $ERRWATCH_CONFIG, else

@@ -16,6 +16,7 @@
 #include <uv.h>
 
 struct ew_err;
+struct redisurl;
 struct sink;
 
 enum sink_state {
@@ -56,9 +57,11 @@ typedef void sink_state_fn(void *arg, enum sink_state state,
     const char *why);
 
 struct sink_opts {
-	const char	*url;		/* redis://[user:pass@]host[:port][/db]
-					 * or unix:///path?db=N */
-	const char	*password;	/* overrides the URL's; NULL: none */
+	const struct redisurl *target;	/* where and who, credential
+					 * resolved (config's redis.target);
+					 * copied. NULL: url is parsed */
+	const char	*url;		/* only when target is NULL */
+	const char	*password;	/* overrides target's; NULL: none */
 	uint64_t	 connect_timeout_ms;
 	uint64_t	 reply_timeout_ms;	/* no reply that long: reconnect */
 	const char	*script;	/* Lua flush script, loaded at connect;
@@ -67,8 +70,8 @@ struct sink_opts {
 	void		*arg;
 };
 
-/* Parses the URL (errors: bad scheme, port, db) and arms the first
- * connect attempt on loop. */
+/* Copies the target (or parses url with redisurl: errors name the part
+ * that is wrong) and arms the first connect attempt on loop. */
 struct sink	*sink_create(uv_loop_t *loop, const struct sink_opts *o,
 		    struct ew_err *err);
 /* Sends a command when READY. Returns 0, or -ENOTCONN when not READY
@@ -90,9 +93,8 @@ void		 sink_reconnect(struct sink *s, const char *why);
  * handle is closed. NULL: no-op. */
 void		 sink_close(struct sink *s);
 
-/* The password from a file (one line, trailing newline dropped), for
- * redis.password_file and $CREDENTIALS_DIRECTORY/redis-password. Returns
- * a new string or NULL with err. */
+/* redisurl_read_password, kept for callers that read the password file
+ * themselves; config_load now resolves the credential into the target. */
 char		*sink_read_password(const char *path, struct ew_err *err);
 
 #endif

@@ -56,6 +56,68 @@ alerts:
   rules:
     - {match: Punishmnet, threshold: 5}"
 
+# SPEC §2: --check-config makes every check a program makes at start.
+# The Redis URL's syntax, at the url value:
+check bad_url_port 3:8 "table: $TABLE
+redis:
+  url: redis://127.0.0.1:notaport/0
+inputs: [{paths: [/tmp/x.log]}]"
+check bad_url_tls 3:8 "table: $TABLE
+redis:
+  url: rediss://127.0.0.1/0
+inputs: [{paths: [/tmp/x.log]}]"
+# A password file that cannot be read, at the password_file value:
+check missing_password_file 3:18 "table: $TABLE
+redis:
+  password_file: $T/no-such-password
+inputs: [{paths: [/tmp/x.log]}]"
+# More classes than a program counts, at the table key:
+{
+	printf 'code\tname\tcategory\tdescription\n'
+	for i in $(seq 1 300); do
+		printf '%d\tClass%d\trequest\tclass %d\n' $((10000 + i)) $i $i
+	done
+} > "$T/big.tsv"
+check too_many_classes 1:8 "table: $T/big.tsv
+inputs: [{paths: [/tmp/x.log]}]"
+out=$("$EW_BIN" --check-config -c "$T/too_many_classes.yaml" 2>&1) || true
+case $out in *"301 classes"*"more than the 256"*) ;;
+*) fail "too_many_classes: message ($out)" ;; esac
+out=$("$EW_BIN" --check-config -c "$T/bad_url_port.yaml" 2>&1) || true
+case $out in *"redis.url: bad port: expected a number from 1 to 65535"*) ;;
+*) fail "bad_url_port: message ($out)" ;; esac
+# The daemon and --once refuse them the same way, at the same position:
+# nothing --check-config accepts makes a program exit 78.
+for case in bad_url_port:3:8 missing_password_file:3:18 \
+    too_many_classes:1:8; do
+	name=${case%%:*}
+	pos=${case#*:}
+	for mode in "" --once; do
+		st=0
+		out=$("$EW_BIN" $mode -c "$T/$name.yaml" 2>&1) || st=$?
+		[ $st -eq 78 ] ||
+			fail "$name ${mode:-daemon}: exit $st, want 78"
+		case $out in *"$T/$name.yaml:$pos: "*) ;;
+		*) fail "$name ${mode:-daemon}: not at $pos ($out)" ;; esac
+	done
+done
+# ERRWATCH_REDIS_URL overrides redis.url (SPEC §4); an error in it names
+# the variable.
+printf 'table: %s\ninputs: [{paths: [/tmp/x.log]}]\n' "$TABLE" \
+    > "$T/env.yaml"
+st=0
+out=$(ERRWATCH_REDIS_URL=redis://h:0 \
+    "$EW_BIN" --check-config -c "$T/env.yaml" 2>&1) || st=$?
+[ $st -eq 78 ] || fail "ERRWATCH_REDIS_URL: exit $st, want 78"
+case $out in *"ERRWATCH_REDIS_URL: bad port"*) ;;
+*) fail "ERRWATCH_REDIS_URL: message ($out)" ;; esac
+# The summary never shows a password.
+out=$(ERRWATCH_REDIS_URL=redis://u:topsecret@h:7/2 \
+    "$EW_BIN" --check-config -c "$T/env.yaml")
+case $out in *topsecret*) fail "the summary shows the password" ;; esac
+case $out in *"redis://u:***@h:7/2"*) ;;
+*) fail "the summary lacks the URL ($out)" ;; esac
+
 # The PCRE2 message and offset are in the message.
 out=$("$EW_BIN" --check-config -c "$T/bad_pattern.yaml" 2>&1) || true
 case $out in *offset*) ;; *) fail "bad_pattern: no PCRE2 offset ($out)" ;; esac
@@ -66,10 +128,19 @@ st=0; "$EW_BIN" -c "$T/unknown_key.yaml" 2>/dev/null || st=$?
 st=0; echo | "$EW_BIN" --scan -c "$T/bad_size.yaml" >/dev/null 2>&1 || st=$?
 [ $st -eq 78 ] || fail "--scan on a bad config: exit $st, want 78"
 
-# A good config: exit 0 and a summary.
-printf 'table: %s\ninputs: [{paths: ["%s/*.log"]}]\n' "$TABLE" "$LOGS" > "$T/good.yaml"
-"$EW_BIN" --check-config -c "$T/good.yaml" | grep -q "1 inputs, 1 patterns, 0 rules" ||
-	fail "good config: no summary"
+# A good config: exit 0 and a summary, with the files its globs match now
+# (SPEC §2), excludes left out.
+printf 'table: %s\ninputs: [{paths: ["%s/*.log*"], exclude: "*.gz"}]\n' \
+    "$TABLE" "$LOGS" > "$T/good.yaml"
+: > "$LOGS/a.log"; : > "$LOGS/b.log"; : > "$LOGS/b.log.1.gz"
+mkdir "$LOGS/d.log"
+"$EW_BIN" --check-config -c "$T/good.yaml" > "$T/good.out" ||
+	fail "good config: exit $?"
+want="summary 1 inputs, 1 patterns, 0 rules; 40 classes, 2 files matched now"
+grep -qx "$want" "$T/good.out" ||
+	fail "good config: summary ($(cat "$T/good.out"))"
+grep -q "^inputs\[0\].exclude  *\[\*.gz\]$" "$T/good.out" ||
+	fail "good config: no key listing ($(cat "$T/good.out"))"
 # The example config checks (its table path is the installed one: point it
 # at the source tree's).
 sed "s#^table: .*#table: $TABLE#" "$EW_SRC/config/errwatch.yaml" > "$T/example.yaml"

@@ -7,7 +7,9 @@
 #ifndef _XOPEN_SOURCE
 #define _XOPEN_SOURCE	700	/* realpath(3) */
 #endif
+#include <ctype.h>
 #include <limits.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 
 #include "base.h"
 #include "config.h"
+#include "yamlconf.h"
 #include "check.h"
 
 #define INPUT	"inputs:\n  - paths: [a.log]\n"
@@ -205,6 +208,19 @@ static const struct bad bads[] = {
 	/* other values */
 	{ "redis:\n  url: http://x\n" INPUT, 2, 8,
 	    "redis.url: expected redis://" },
+	/* the Redis URL: redisurl's grammar, at the url value (SPEC §2) */
+	{ "redis:\n  url: redis://127.0.0.1:notaport/0\n" INPUT, 2, 8,
+	    "redis.url: bad port: expected a number from 1 to 65535 after "
+	    "':'" },
+	{ "redis:\n  url: rediss://h/0\n" INPUT, 2, 8,
+	    "redis.url: TLS (rediss://) is not supported: use redis:// or "
+	    "unix://" },
+	{ "redis:\n  url: \"redis://u:topsecret@[::1\"\n" INPUT, 2, 8,
+	    "redis.url: bad IPv6 address: no closing ']'" },
+	{ "redis:\n  url: unix://rel.sock\n" INPUT, 2, 8,
+	    "redis.url: the socket path must be absolute" },
+	{ "redis:\n  url: \"\"\n" INPUT, 2, 8,
+	    "redis.url: expected a non-empty string" },
 	{ "inputs:\n  - {name: \"a b\", paths: a}\n", 2, 12,
 	    "inputs[0].name: expected letters" },
 	/* YAML itself */
@@ -371,6 +387,9 @@ test_values(void)
 	const struct config_rule *r;
 	char *want;
 
+	/* a password file named must be readable (SPEC §2: --check-config
+	 * finds what the daemon would) */
+	write_file("secret", "s3cret\n");
 	cfg = load_text_ok(text);
 	CHECK_STR_EQ(cfg->host, "web-1");
 	want = xasprintf("%s/data/codes.tsv", realdir);
@@ -466,6 +485,62 @@ test_nulls(void)
 	config_destroy(cfg);
 }
 
+/* The parsed target and its credential (SPEC §7), and where their errors
+ * point. */
+static void
+test_target(void)
+{
+	struct ew_err err;
+	struct config *cfg;
+	char *pw, *want;
+
+	cfg = load_text_ok("redis:\n  url: redis://al%40ce:urlpw@[::1]:7000/"
+	    "3\n" INPUT);
+	CHECK_INT_EQ(cfg->redis.target.scheme, REDISURL_TCP);
+	CHECK_STR_EQ(cfg->redis.target.host, "::1");
+	CHECK_INT_EQ(cfg->redis.target.port, 7000);
+	CHECK(cfg->redis.target.path == NULL);
+	CHECK_STR_EQ(cfg->redis.target.user, "al@ce");
+	CHECK_STR_EQ(cfg->redis.target.password, "urlpw");
+	CHECK_INT_EQ(cfg->redis.target.db, 3);
+	config_destroy(cfg);
+
+	/* the default URL, parsed too */
+	cfg = load_text_ok(INPUT);
+	CHECK_INT_EQ(cfg->redis.target.scheme, REDISURL_TCP);
+	CHECK_STR_EQ(cfg->redis.target.host, "127.0.0.1");
+	CHECK_INT_EQ(cfg->redis.target.port, 6379);
+	CHECK(cfg->redis.target.password == NULL);
+	config_destroy(cfg);
+
+	/* a password file, relative to the config, wins over the URL's */
+	pw = write_file("pw-rel", "frompw\n");
+	cfg = load_text_ok("redis:\n  url: unix:///r.sock?db=2\n"
+	    "  password_file: ./pw-rel\n" INPUT);
+	CHECK_STR_EQ(cfg->redis.password_file, pw);
+	CHECK_INT_EQ(cfg->redis.target.scheme, REDISURL_UNIX);
+	CHECK_STR_EQ(cfg->redis.target.path, "/r.sock");
+	CHECK(cfg->redis.target.host == NULL);
+	CHECK_INT_EQ(cfg->redis.target.db, 2);
+	CHECK_STR_EQ(cfg->redis.target.password, "frompw");
+	config_destroy(cfg);
+
+	/* a password file that cannot be read: at its value */
+	CHECK(load_text("redis:\n  password_file: nope-pw\n" INPUT,
+	    &err) == NULL);
+	want = xasprintf("redis.password_file: %s/nope-pw: cannot open "
+	    "password file: No such file or directory", realdir);
+	CHECK_INT_EQ(err.line, 2);
+	CHECK_INT_EQ(err.col, 18);
+	CHECK_STR_EQ(err.msg, want);
+	free(want);
+	write_file("empty-pw", "");
+	CHECK(load_text("redis:\n  password_file: empty-pw\n" INPUT,
+	    &err) == NULL);
+	CHECK_INT_EQ(err.line, 2);
+	CHECK(strstr(err.msg, "empty-pw: password file is empty") != NULL);
+}
+
 static int
 line_of(const char *path, const char *needle, int *col)
 {
@@ -546,6 +621,11 @@ test_env(void)
 	setenv("ERRWATCH_REDIS_URL", "redis://u:p@10.0.0.1:6380/3", 1);
 	cfg = load_text_ok("redis:\n  url: redis://127.0.0.1/0\n" INPUT);
 	CHECK_STR_EQ(cfg->redis.url, "redis://u:p@10.0.0.1:6380/3");
+	CHECK_STR_EQ(cfg->redis.target.password, "p");
+	CHECK_STR_EQ(cfg->redis.target.user, "u");
+	CHECK_STR_EQ(cfg->redis.target.host, "10.0.0.1");
+	CHECK_INT_EQ(cfg->redis.target.port, 6380);
+	CHECK_INT_EQ(cfg->redis.target.db, 3);
 	config_destroy(cfg);
 
 	setenv("ERRWATCH_REDIS_URL", "nonsense", 1);
@@ -553,6 +633,14 @@ test_env(void)
 	CHECK_INT_EQ(err.line, 0);
 	CHECK(strncmp(err.msg, "ERRWATCH_REDIS_URL: expected redis://",
 	    37) == 0);
+	/* the error names the variable, not the file's redis.url */
+	setenv("ERRWATCH_REDIS_URL", "redis://u:topsecret@127.0.0.1:notaport",
+	    1);
+	CHECK(load_text(INPUT, &err) == NULL);
+	CHECK_STR_EQ(err.file, "");
+	CHECK_INT_EQ(err.line, 0);
+	CHECK_STR_EQ(err.msg, "ERRWATCH_REDIS_URL: bad port: expected a "
+	    "number from 1 to 65535 after ':'");
 	unsetenv("ERRWATCH_REDIS_URL");
 
 	/* SPEC §7: the systemd credential is the default password file */
@@ -566,6 +654,7 @@ test_env(void)
 	pw = write_file("creds/redis-password", "secret\n");
 	cfg = load_text_ok(INPUT);
 	CHECK_STR_EQ(cfg->redis.password_file, pw);
+	CHECK_STR_EQ(cfg->redis.target.password, "secret");
 	config_destroy(cfg);
 	/* "" is the documented default (the example config writes it), so
 	 * the credential still applies; a named file wins over it */
@@ -661,15 +750,15 @@ test_parsers(void)
 
 	for (i = 0; i < ARRAY_SIZE(durations); i++) {
 		v = 12345;
-		CHECK_INT_EQ(config_parse_duration(durations[i].s, &v),
+		CHECK_INT_EQ(yamlconf_parse_duration(durations[i].s, &v),
 		    durations[i].r);
 		if (durations[i].r == 0)
 			CHECK_UINT_EQ(v, durations[i].ms);
 	}
-	CHECK_INT_EQ(config_parse_duration(NULL, &v), -1);
+	CHECK_INT_EQ(yamlconf_parse_duration(NULL, &v), -1);
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		v = 12345;
-		CHECK_INT_EQ(config_parse_size(sizes[i].s, &v), sizes[i].r);
+		CHECK_INT_EQ(yamlconf_parse_size(sizes[i].s, &v), sizes[i].r);
 		if (sizes[i].r == 0)
 			CHECK_UINT_EQ(v, sizes[i].bytes);
 	}
@@ -679,6 +768,305 @@ test_parsers(void)
 		CHECK_INT_EQ(config_glob_is_valid(globs[i].g), globs[i].ok);
 	}
 	CHECK(!config_glob_is_valid(NULL));
+}
+
+static const struct {
+	const char	*path;
+	bool		 out;
+} excl_cases[] = {
+	{ "/var/log/a.log", false },
+	{ "/var/log/a.log.gz", true },		/* *.gz on the base name */
+	{ "/var/log/old/a.log", true },		/* a glob with / on the path */
+	{ "/var/log/old/sub/a.log", false },	/* '*' stops at '/' */
+	{ "/var/log/.hidden.gz", true },
+	{ "a.gz", true },			/* no '/' at all */
+};
+
+static void
+test_excludes(void)
+{
+	struct config *cfg;
+	size_t i;
+
+	cfg = load_text_ok("inputs:\n  - paths: /var/log/**\n"
+	    "    exclude: [\"*.gz\", /var/log/old/*]\n");
+	for (i = 0; i < ARRAY_SIZE(excl_cases); i++) {
+		if (config_input_excludes(&cfg->inputs[0],
+		    excl_cases[i].path) != excl_cases[i].out)
+			fprintf(stderr, "%s\n", excl_cases[i].path);
+		CHECK_INT_EQ(config_input_excludes(&cfg->inputs[0],
+		    excl_cases[i].path), excl_cases[i].out);
+	}
+	config_destroy(cfg);
+}
+
+/* The schema's own rules: unique names, every key under a section or a
+ * list that exists, a doc, a type name; the example config writes every
+ * key (SPEC §4: it documents each one beside it). */
+static void
+test_schema(void)
+{
+	const char *src = getenv("EW_SRC");
+	const struct config_key *k;
+	struct buf ex = { NULL, 0, 0 };
+	char *path, parent[128], needle[96], *dot;
+	size_t i, j, n, len;
+	FILE *f;
+
+	k = config_schema(&n);
+	CHECK(n > 30);
+	CHECK_STR_EQ(k[0].name, "");	/* the file itself */
+	path = xasprintf("%s/config/errwatch.yaml", src ? src : ".");
+	f = fopen(path, "r");
+	CHECK(f != NULL);
+	buf_reserve(&ex, 16384);
+	len = fread(ex.p, 1, ex.cap - 1, f);
+	ex.p[len] = '\0';
+	fclose(f);
+	for (i = 1; i < n; i++) {
+		CHECK(k[i].doc != NULL && k[i].doc[0] != '\0');
+		CHECK(k[i].doc[strlen(k[i].doc) - 1] != '.');
+		CHECK(strcmp(config_type_name(k[i].type), "?") != 0);
+		for (j = 0; j < i; j++)
+			CHECK(strcmp(k[i].name, k[j].name) != 0);
+		snprintf(parent, sizeof(parent), "%s", k[i].name);
+		if ((dot = strrchr(parent, '.')) == NULL) {
+			CHECK(strchr(k[i].name, '[') == NULL);
+		} else {
+			*dot = '\0';
+			len = strlen(parent);
+			if (len > 2 && strcmp(parent + len - 2, "[]") == 0)
+				parent[len - 2] = '\0';
+			for (j = 0; j < i; j++)
+				if (strcmp(k[j].name, parent) == 0)
+					break;
+			if (j == i)
+				fprintf(stderr, "%s: no parent\n", k[i].name);
+			CHECK(j < i);
+			CHECK(k[j].type == CONFIG_SECTION ||
+			    k[j].type == CONFIG_LIST);
+			CHECK((k[j].type == CONFIG_LIST) ==
+			    (strstr(k[i].name, "[]") != NULL &&
+			    strncmp(k[i].name + strlen(parent), "[]", 2) == 0));
+		}
+		snprintf(needle, sizeof(needle), "%s:", strrchr(k[i].name,
+		    '.') != NULL ? strrchr(k[i].name, '.') + 1 : k[i].name);
+		if (strstr(ex.p, needle) == NULL)
+			fprintf(stderr, "%s: not in %s\n", k[i].name, path);
+		CHECK(strstr(ex.p, needle) != NULL);
+	}
+	buf_free(&ex);
+	free(path);
+}
+
+/* --check-config's listing: every key, in schema order, as the file
+ * writes it; a rule lists only what it sets; no password. */
+static void
+test_describe(void)
+{
+	static const char *const want[][2] = {
+		{ "host", "\"h1\"" },
+		{ "table", NULL },
+		{ "max_open_files", "7" },
+		{ "redis.url", "redis://u:***@[::1]:7/1" },
+		{ "redis.password_file", "\"\"" },
+		{ "redis.prefix", "\"p:\"" },
+		{ "redis.connect_timeout", "1500ms" },
+		{ "redis.flush_interval", "1s" },
+		{ "redis.buckets", "{10s: 1h, 1m: 2d}" },
+		{ "inputs[0].name", "\"a\"" },
+		{ "inputs[0].paths", NULL },
+		{ "inputs[0].exclude", "[*.gz]" },
+		{ "inputs[0].start_at", "beginning" },
+		{ "inputs[0].max_line", "1MiB" },
+		{ "inputs[0].rotate_wait", "90s" },
+		{ "inputs[0].poll", "true" },
+		{ "inputs[0].patterns", "[(?<code>\\d+)]" },
+		{ "inputs[1].name", "\"input1\"" },
+		{ "inputs[1].paths", "[/y.log]" },
+		{ "inputs[1].exclude", "[]" },
+		{ "inputs[1].start_at", "end" },
+		{ "inputs[1].max_line", "300" },
+		{ "inputs[1].rotate_wait", "5s" },
+		{ "inputs[1].poll", "false" },
+		{ "inputs[1].patterns", NULL },
+		{ "alerts.defaults.window", "1m" },
+		{ "alerts.defaults.baseline", "30m" },
+		{ "alerts.defaults.min_count", "20" },
+		{ "alerts.defaults.factor", "4" },
+		{ "alerts.defaults.p", "0.001" },
+		{ "alerts.defaults.cooldown", "5m" },
+		{ "alerts.defaults.severity", "warning" },
+		{ "alerts.defaults.enabled", "true" },
+		{ "alerts.rules[0].match", "\"X\"" },
+		{ "alerts.rules[0].factor", "2.5" },
+		{ "alerts.rules[1].match", "\"category:auth\"" },
+		{ "alerts.rules[1].threshold", "3" },
+		{ "alerts.rules[1].severity", "critical" },
+	};
+	struct config *cfg;
+	struct buf got = { NULL, 0, 0 }, exp = { NULL, 0, 0 };
+	char *pat;
+	size_t i;
+
+	unsetenv("ERRWATCH_REDIS_URL");
+	cfg = load_text_ok("host: h1\nmax_open_files: 7\nredis:\n"
+	    "  url: redis://u:topsecret@[::1]:7/1\n  prefix: \"p:\"\n"
+	    "  connect_timeout: 1500ms\n  flush_interval: 1000ms\n"
+	    "  buckets: {1m: 48h, 10s: 60m}\n"
+	    "inputs:\n  - {name: a, paths: x.log, exclude: '*.gz',\n"
+	    "     start_at: beginning, max_line: 1MiB, rotate_wait: 90s,\n"
+	    "     poll: on, patterns: '(?<code>\\d+)'}\n"
+	    "  - {paths: /y.log, max_line: 300}\n"
+	    "alerts:\n  defaults: {p: 0.001}\n  rules:\n"
+	    "    - {match: X, factor: 2.5}\n"
+	    "    - {match: \"category:auth\", threshold: 3, "
+	    "severity: critical}\n");
+	config_describe(cfg, &got);
+	pat = xasprintf("[%s]", cfg->inputs[1].patterns[0]);
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		const char *v = want[i][1];
+
+		if (strcmp(want[i][0], "table") == 0)
+			buf_printf(&exp, "%-32s \"%s\"\n", "table", cfg->table);
+		else if (strcmp(want[i][0], "inputs[0].paths") == 0)
+			buf_printf(&exp, "%-32s [%s/x.log]\n", want[i][0],
+			    realdir);
+		else
+			buf_printf(&exp, "%-32s %s\n", want[i][0],
+			    v != NULL ? v : pat);
+	}
+	CHECK_STR_EQ(got.p, exp.p);
+	CHECK(strstr(got.p, "topsecret") == NULL);
+	free(pat);
+	buf_free(&got);
+	buf_free(&exp);
+	config_destroy(cfg);
+}
+
+/* s as mdoc text: backslashes escaped; in a macro argument also quotes. */
+static void
+man_escape(struct buf *out, const char *s, bool arg)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '\\')
+			buf_puts(out, "\\e");
+		else if (*s == '"' && arg)
+			buf_puts(out, "\\(dq");
+		else
+			buf_append(out, s, 1);
+	}
+}
+
+/* The KEYS list of errwatch.yaml(5), made from the schema. */
+static void
+man_keys(struct buf *out)
+{
+	const struct config_key *k;
+	char a[32], b[32];
+	size_t i, j, n;
+
+	k = config_schema(&n);
+	buf_puts(out, ".Bl -tag -width Ds\n");
+	for (i = 1; i < n; i++) {
+		buf_printf(out, ".It Cm %s Pq %s\n", k[i].name,
+		    config_type_name(k[i].type));
+		buf_printf(out, "%c", toupper((unsigned char)k[i].doc[0]));
+		man_escape(out, k[i].doc + 1, false);
+		buf_puts(out, ".\n");
+		switch (k[i].type) {
+		case CONFIG_UINT:
+			if (k[i].min > 0)
+				buf_printf(out, "At least %llu.\n",
+				    (unsigned long long)k[i].min);
+			break;
+		case CONFIG_DURATION:
+			yamlconf_fmt_duration(k[i].min, a, sizeof(a));
+			if (k[i].min > 0)
+				buf_printf(out, "At least %s%s.\n", a,
+				    (k[i].flags & CONFIG_F_WHOLE_S) ?
+				    ", in whole seconds" : "");
+			break;
+		case CONFIG_SIZE:
+			yamlconf_fmt_size(k[i].min, a, sizeof(a));
+			yamlconf_fmt_size(k[i].max, b, sizeof(b));
+			buf_printf(out, "From %s to %s.\n", a, b);
+			break;
+		case CONFIG_NUMBER:
+			if (isinf(k[i].hi))
+				buf_printf(out, "Above %g.\n", k[i].lo);
+			else
+				buf_printf(out, "Above %g, at most %g.\n",
+				    k[i].lo, k[i].hi);
+			break;
+		case CONFIG_NAME:
+			buf_printf(out, "At most %llu bytes.\n",
+			    (unsigned long long)k[i].max);
+			break;
+		case CONFIG_WORD:
+			buf_printf(out, "At most %zu letters.\n",
+			    k[i].width - 1);
+			break;
+		case CONFIG_ENUM:
+			buf_puts(out, "One of");
+			for (j = 0; j < k[i].max; j++)
+				buf_printf(out, "%s\n.Cm %s", j == 0 ? "" :
+				    j + 1 == k[i].max ? " or" : " ,",
+				    k[i].choices[j]);
+			buf_puts(out, " .\n");
+			break;
+		default:
+			break;
+		}
+		if (k[i].flags & CONFIG_F_REQUIRED)
+			buf_puts(out, "Required.\n");
+		else if (k[i].flags & CONFIG_F_INHERIT)
+			buf_printf(out, "Default: the value of\n.Cm "
+			    "alerts.defaults.%s .\n", strrchr(k[i].name, '.') +
+			    1);
+		else if (k[i].def != NULL) {
+			buf_puts(out, "Default:\n.Ql \"");
+			man_escape(out, k[i].def, true);
+			buf_puts(out, "\" .\n");
+		}
+	}
+	buf_puts(out, ".El\n");
+}
+
+/* man/errwatch.yaml.5 holds, between its BEGIN KEYS and END KEYS
+ * comments, exactly the list the schema makes: a key, its type, doc,
+ * bounds and default are written once, in config.c. */
+static void
+test_man(void)
+{
+	const char *src = getenv("EW_SRC");
+	struct buf want = { NULL, 0, 0 }, page = { NULL, 0, 0 };
+	char *path, *begin, *end;
+	size_t len;
+	FILE *f;
+
+	man_keys(&want);
+	path = xasprintf("%s/man/errwatch.yaml.5", src ? src : ".");
+	f = fopen(path, "r");
+	if (f == NULL)
+		fprintf(stderr, "%s: cannot open\n", path);
+	CHECK(f != NULL);
+	buf_reserve(&page, 65536);
+	len = fread(page.p, 1, page.cap - 1, f);
+	page.p[len] = '\0';
+	fclose(f);
+	begin = strstr(page.p, ".\\\" BEGIN KEYS");
+	end = strstr(page.p, ".\\\" END KEYS");
+	CHECK(begin != NULL && end != NULL && begin < end);
+	begin = strchr(begin, '\n') + 1;
+	*end = '\0';
+	if (strcmp(begin, want.p) != 0)
+		fprintf(stderr, "%s: the KEYS list differs from the schema; "
+		    "it should read:\n%s", path, want.p);
+	CHECK_STR_EQ(begin, want.p);
+	buf_free(&want);
+	buf_free(&page);
+	free(path);
 }
 
 int
@@ -699,6 +1087,11 @@ main(void)
 	test_nulls();
 	test_example();
 	test_env();
+	test_target();
+	test_excludes();
+	test_schema();
+	test_describe();
+	test_man();
 	for (i = nmade; i > 0; i--) {
 		if (unlink(made[i - 1]) == -1)
 			CHECK(rmdir(made[i - 1]) == 0);

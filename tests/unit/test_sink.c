@@ -26,6 +26,7 @@
 #include "base.h"
 #include "check.h"
 #include "log.h"
+#include "redisurl.h"
 #include "sink.h"
 
 #define REDIS_SERVER	"/usr/bin/redis-server"
@@ -428,7 +429,7 @@ static const struct url_case url_cases[] = {
 	{ "redis://host/", NULL },
 	{ "unix:///run/redis/redis.sock", NULL },
 	{ "unix:///run/redis/redis.sock?db=4", NULL },
-	{ "http://host", "must start with" },
+	{ "http://host", "redis url: expected redis://" },
 	{ "rediss://host", "TLS" },
 	{ "redis://", "no host" },
 	{ "redis://:6379", "no host" },
@@ -450,6 +451,7 @@ static const struct url_case url_cases[] = {
 static void
 test_url(void)
 {
+	struct redisurl u;
 	struct sink_opts o;
 	struct ew_err err;
 	struct sink *s;
@@ -474,6 +476,16 @@ test_url(void)
 		CHECK(strstr(err.msg, url_cases[i].err) != NULL);
 		CHECK(strstr(err.msg, "topsecret") == NULL);
 	}
+	/* the parsed target, as config_load gives it: no URL at all */
+	CHECK_INT_EQ(redisurl_parse(&u, "redis://:pw@[::1]:7/2", &err), 0);
+	o.url = "not a url: the target wins";
+	o.target = &u;
+	s = sink_create(&loop, &o, &err);
+	redisurl_free(&u);	/* the sink has its own copy */
+	CHECK(s != NULL);
+	CHECK_INT_EQ(sink_state(s), SINK_DOWN);
+	sink_close(s);
+	uv_run(&loop, UV_RUN_DEFAULT);
 	sink_close(NULL);
 	CHECK_STR_EQ(sink_state_name(SINK_READY), "ready");
 	CHECK_STR_EQ(sink_state_name(SINK_DOWN), "down");
