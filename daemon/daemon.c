@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -92,7 +91,6 @@ struct daemon {
 static void	flush_now(struct daemon *d);
 static void	report_status(struct daemon *d);
 static void	check_once_done(struct daemon *d);
-static uint64_t	wall_ms(void);
 static void	load_offsets(struct daemon *d);
 static void	check_offsets(struct daemon *d);
 
@@ -100,17 +98,8 @@ static void	check_offsets(struct daemon *d);
 static void
 read_files(struct daemon *d)
 {
-	d->now_ms = wall_ms();
+	d->now_ms = ew_wall_ms();
 	follow_read(d->follow, d->now_ms, d->once);
-}
-
-static uint64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static uint64_t
@@ -174,72 +163,44 @@ spike_classes(struct daemon *d, const struct table *t, const size_t *map)
 
 /* --- alerts ------------------------------------------------------------ */
 
-/* One alert event into the next batch (SPEC §7 fields). */
+/* One alert event into the next batch (SPEC §7 fields). The detector
+ * runs on the monotonic clock; the event is stamped with the wall clock
+ * (SPEC §6). */
 static void
 alert_cb(void *arg, const struct spike_event *ev)
 {
 	struct daemon *d = arg;
-	const char *host = d->setup->cfg->host;
-	char code[16], window[24], count[24], baseline[32], threshold[32];
-	char ts[24], id[256], field[256];
-	const char *kv[26];
-	struct buf json = { 0 };
-	size_t i, n = 0;
+	struct keys_alert a;
+	struct buf field = { 0 }, json = { 0 };
+	struct argv kv = { 0 };
+	uint64_t mono = uv_now(&d->loop), wall = ew_wall_ms(), ago;
 
-	d->alert_n++;
-	snprintf(id, sizeof(id), "%s:%" PRIu64 ":%" PRIu64, host,
-	    d->started_s, d->alert_n);
-	snprintf(field, sizeof(field), "%s@%s", ev->name, host);
-	if (ev->code >= 0)
-		snprintf(code, sizeof(code), "%d", ev->code);
-	else
-		snprintf(code, sizeof(code), "null");
-	snprintf(window, sizeof(window), "%" PRIu64, ev->window_s);
-	snprintf(count, sizeof(count), "%" PRIu64, ev->count);
-	snprintf(baseline, sizeof(baseline), "%.3f", ev->baseline);
-	snprintf(threshold, sizeof(threshold), "%.3f", ev->threshold);
-	snprintf(ts, sizeof(ts), "%" PRIu64, ev->ts_ms);
-
-	kv[n++] = "event";	kv[n++] = ev->firing ? "firing" : "resolved";
-	kv[n++] = "id";		kv[n++] = id;
-	kv[n++] = "name";	kv[n++] = ev->name;
-	kv[n++] = "code";	kv[n++] = code;
-	kv[n++] = "category";	kv[n++] = ev->category;
-	kv[n++] = "severity";	kv[n++] = ev->severity;
-	kv[n++] = "host";	kv[n++] = host;
-	kv[n++] = "rule";	kv[n++] = ev->rule;
-	kv[n++] = "window_s";	kv[n++] = window;
-	kv[n++] = "count";	kv[n++] = count;
-	kv[n++] = "baseline";	kv[n++] = baseline;
-	kv[n++] = "threshold";	kv[n++] = threshold;
-	kv[n++] = "ts";		kv[n++] = ts;
-
-	/* The same fields as JSON; numbers stay numbers. */
-	buf_puts(&json, "{");
-	for (i = 0; i < n; i += 2) {
-		bool num = strcmp(kv[i], "code") == 0 ||
-		    strcmp(kv[i], "window_s") == 0 ||
-		    strcmp(kv[i], "count") == 0 ||
-		    strcmp(kv[i], "baseline") == 0 ||
-		    strcmp(kv[i], "threshold") == 0 ||
-		    strcmp(kv[i], "ts") == 0;
-
-		if (i > 0)
-			buf_puts(&json, ",");
-		buf_json_str(&json, kv[i], strlen(kv[i]));
-		buf_puts(&json, ":");
-		if (num)
-			buf_puts(&json, kv[i + 1]);
-		else
-			buf_json_str(&json, kv[i + 1], strlen(kv[i + 1]));
-	}
-	buf_puts(&json, "}");
-	agg_alert(d->agg, field, ev->firing, json.p, kv, n);
+	memset(&a, 0, sizeof(a));
+	a.firing = ev->firing;
+	a.host = d->setup->cfg->host;
+	a.run = d->started_s;
+	a.n = ++d->alert_n;
+	a.name = ev->name;
+	a.code = ev->code;
+	a.category = ev->category;
+	a.severity = ev->severity;
+	a.rule = ev->rule;
+	a.window_s = ev->window_s;
+	a.count = ev->count;
+	a.baseline = ev->baseline;
+	a.threshold = ev->threshold;
+	ago = mono > ev->ts_ms ? mono - ev->ts_ms : 0;
+	a.ts_ms = wall > ago ? wall - ago : 0;
+	keys_alert(&a, &field, &kv, &json);
+	agg_alert(d->agg, field.p, ev->firing, json.p,
+	    (const char *const *)kv.v, kv.n);
 	log_info("alert %s: %s on %s, %" PRIu64 " in %" PRIu64 " s (level "
 	    "%.0f, baseline %.1f)", ev->firing ? "firing" : "resolved",
-	    ev->name, host, ev->count, ev->window_s, ev->threshold,
+	    ev->name, a.host, ev->count, ev->window_s, ev->threshold,
 	    ev->baseline);
+	buf_free(&field);
 	buf_free(&json);
+	argv_free(&kv);
 }
 
 /* Feeds the lines counted since the last call to the detector and lets
@@ -254,10 +215,11 @@ detect(struct daemon *d)
 	for (i = 0; i < d->nclass_names; i++) {
 		if (tot[i] == d->spike_seen[i])
 			continue;
-		spike_observe(d->spike, i, d->now_ms, tot[i] - d->spike_seen[i]);
+		spike_observe(d->spike, i, uv_now(&d->loop),
+		    tot[i] - d->spike_seen[i]);
 		d->spike_seen[i] = tot[i];
 	}
-	spike_tick(d->spike, d->now_ms, alert_cb, d);
+	spike_tick(d->spike, uv_now(&d->loop), alert_cb, d);
 }
 
 /* --- Redis ------------------------------------------------------------- */
@@ -564,7 +526,7 @@ drop_gone_records(struct daemon *d)
 	buf_puts(&key, d->setup->cfg->host);
 	argv_addstr(&a, "HDEL");
 	argv_add(&a, key.p, key.len);
-	follow_gone_fields(d->follow, wall_ms() / 1000, &a);
+	follow_gone_fields(d->follow, ew_wall_ms() / 1000, &a);
 	if (a.n > 2)
 		(void)send_argv(d, &a, false, note_reply_cb, d);
 	argv_free(&a);
@@ -1022,7 +984,7 @@ daemon_run(const char *config_path, bool once, struct ew_err *err)
 	d->once = once;
 	d->err = err;
 	d->result = DAEMON_FAIL;
-	d->started_s = wall_ms() / 1000;
+	d->started_s = ew_wall_ms() / 1000;
 	raise_nofile();
 	uv_loop_init(&d->loop);
 	d->setup = setup_load(config_path, err);

@@ -399,6 +399,82 @@ keys_flush_argv(struct argv *out, const struct flush_meta *m,
 	}
 }
 
+/* The fields in SPEC §7's order; num: a JSON number, not a string. */
+static void
+alert_kv(struct argv *kv, struct buf *json, const char *name,
+    const char *value, size_t len, bool num)
+{
+	argv_addstr(kv, name);
+	argv_add(kv, value, len);
+	if (json->len > 1)	/* past the "{" */
+		buf_puts(json, ",");
+	buf_json_str(json, name, strlen(name));
+	buf_puts(json, ":");
+	if (num)
+		buf_append(json, value, len);
+	else
+		buf_json_str(json, value, len);
+}
+
+static void
+alert_str(struct argv *kv, struct buf *json, const char *name,
+    const char *value)
+{
+	alert_kv(kv, json, name, value, strlen(value), false);
+}
+
+/* A number through buf_num (SPEC §7: `10`, `48.1`). */
+static void
+alert_num(struct argv *kv, struct buf *json, const char *name, double v)
+{
+	struct buf tmp = { 0 };
+
+	buf_num(&tmp, v);
+	alert_kv(kv, json, name, tmp.p, tmp.len, true);
+	buf_free(&tmp);
+}
+
+static void
+alert_u64(struct argv *kv, struct buf *json, const char *name, uint64_t v)
+{
+	char tmp[24];
+	int len = snprintf(tmp, sizeof(tmp), "%" PRIu64, v);
+
+	alert_kv(kv, json, name, tmp, (size_t)len, true);
+}
+
+void
+keys_alert(const struct keys_alert *a, struct buf *field, struct argv *kv,
+    struct buf *json)
+{
+	struct buf id = { 0 };
+
+	argv_reset(kv);
+	buf_reset(field);
+	buf_reset(json);
+	buf_printf(field, "%s@%s", a->name, a->host);
+	buf_printf(&id, "%s:%" PRIu64 ":%" PRIu64, a->host, a->run, a->n);
+	buf_puts(json, "{");
+	alert_str(kv, json, "event", a->firing ? "firing" : "resolved");
+	alert_str(kv, json, "id", id.p);
+	alert_str(kv, json, "name", a->name);
+	if (a->code >= 0)
+		alert_num(kv, json, "code", a->code);
+	else
+		alert_kv(kv, json, "code", "null", 4, true);
+	alert_str(kv, json, "category", a->category);
+	alert_str(kv, json, "severity", a->severity);
+	alert_str(kv, json, "host", a->host);
+	alert_str(kv, json, "rule", a->rule);
+	alert_u64(kv, json, "window_s", a->window_s);
+	alert_u64(kv, json, "count", a->count);
+	alert_num(kv, json, "baseline", a->baseline);
+	alert_num(kv, json, "threshold", a->threshold);
+	alert_u64(kv, json, "ts", a->ts_ms);
+	buf_puts(json, "}");
+	buf_free(&id);
+}
+
 void
 keys_offset_field(struct buf *out, uint64_t dev, uint64_t ino)
 {
@@ -413,25 +489,16 @@ keys_offset_value(struct buf *out, const struct offset_rec *r)
 	    r->seen_s, r->path);
 }
 
-/* Decimal digits only (no sign, no blanks, no overflow); *s moves past
- * them. Returns 0 or -1. */
+/* Decimal digits (no sign, no blanks, no overflow) through the one
+ * parser; *s moves past them. Returns 0 or -1. */
 static int
 parse_dec(const char **s, uint64_t *out)
 {
-	const char *p = *s;
-	uint64_t v = 0;
-	unsigned d;
+	size_t n = ew_parse_dec(*s, SIZE_MAX, UINT64_MAX, out);
 
-	if (*p < '0' || *p > '9')
+	if (n == 0)
 		return -1;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		d = (unsigned)(*p - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	*out = v;
-	*s = p;
+	*s += n;
 	return 0;
 }
 

@@ -54,6 +54,33 @@ struct flush_meta {
 void		 keys_flush_argv(struct argv *out, const struct flush_meta *m,
 		    const struct batch *b);
 
+/* An alert event (SPEC §7). Strings are borrowed for the call. */
+struct keys_alert {
+	bool		 firing;	/* false: resolved */
+	const char	*host;
+	uint64_t	 run;		/* this run of the daemon: its start,
+					 * unix s */
+	uint64_t	 n;		/* 1, 2, ... per run */
+	const char	*name;		/* class */
+	int		 code;		/* -1: none (JSON null) */
+	const char	*category;
+	const char	*severity;
+	const char	*rule;
+	uint64_t	 window_s;
+	uint64_t	 count;
+	double		 baseline;
+	double		 threshold;
+	uint64_t	 ts_ms;		/* wall clock, unix ms */
+};
+
+/* The event as Redis gets it: its `P alerts:active` field
+ * "<name>@<host>" into field, the `P alerts` stream's field/value pairs
+ * into kv, and the same fields as one JSON object into json (numbers as
+ * numbers). All three are reset first. Numbers are written as buf_num
+ * writes them: `10`, `48.1`. */
+void		 keys_alert(const struct keys_alert *a, struct buf *field,
+		    struct argv *kv, struct buf *json);
+
 /* Offset records (SPEC §8): field "<dev>:<ino>", value
  * "<offset> <fp_len> <fp_hash> <tail_hash> <seen_s> <path>" with hashes
  * in 16 hex digits. */

@@ -814,6 +814,66 @@ test_script_alerts(void)
 	agg_batch_destroy(b);
 }
 
+/* --- alert events (SPEC §7) --------------------------------------------- */
+
+struct alert_case {
+	struct keys_alert	 a;
+	const char		*field;
+	const char		*json;
+	const char		*baseline;	/* the stream's values */
+	const char		*threshold;
+};
+
+static const struct alert_case alert_cases[] = {
+	{ { true, "h1", 1700000000, 3, "Punishment", 461, "Account",
+	    "warning", "default", 60, 57, 48.1, 10, 1700000123000 },
+	  "Punishment@h1",
+	  "{\"event\":\"firing\",\"id\":\"h1:1700000000:3\","
+	  "\"name\":\"Punishment\",\"code\":461,\"category\":"
+	  "\"Account\",\"severity\":\"warning\",\"host\":\"h1\","
+	  "\"rule\":\"default\",\"window_s\":60,\"count\":57,"
+	  "\"baseline\":48.1,\"threshold\":10,\"ts\":1700000123000}",
+	  "48.1", "10" },
+	/* no code: JSON null; a rounded baseline loses its zeros */
+	{ { false, "web-2", 5, 1, "Odd \"x\"", -1, "", "critical",
+	    "category:Net", 300, 0, 0.12349, 20.5, 42 },
+	  "Odd \"x\"@web-2",
+	  "{\"event\":\"resolved\",\"id\":\"web-2:5:1\","
+	  "\"name\":\"Odd \\\"x\\\"\",\"code\":null,\"category\":"
+	  "\"\",\"severity\":\"critical\",\"host\":\"web-2\","
+	  "\"rule\":\"category:Net\",\"window_s\":300,\"count\":0,"
+	  "\"baseline\":0.123,\"threshold\":20.5,\"ts\":42}",
+	  "0.123", "20.5" },
+};
+
+static void
+test_alert(void)
+{
+	static const char *const names[] = { "event", "id", "name", "code",
+	    "category", "severity", "host", "rule", "window_s", "count",
+	    "baseline", "threshold", "ts" };
+	struct buf field = { 0 }, json = { 0 };
+	struct argv kv = { 0 };
+	size_t i, j;
+
+	for (i = 0; i < ARRAY_SIZE(alert_cases); i++) {
+		const struct alert_case *c = &alert_cases[i];
+
+		keys_alert(&c->a, &field, &kv, &json);
+		CHECK_STR_EQ(field.p, c->field);
+		CHECK_STR_EQ(json.p, c->json);
+		CHECK_UINT_EQ(kv.n, 2 * ARRAY_SIZE(names));
+		for (j = 0; j < ARRAY_SIZE(names); j++)
+			CHECK_STR_EQ(kv.v[2 * j], names[j]);
+		CHECK_STR_EQ(kv.v[1], c->a.firing ? "firing" : "resolved");
+		CHECK_STR_EQ(kv.v[21], c->baseline);
+		CHECK_STR_EQ(kv.v[23], c->threshold);
+	}
+	buf_free(&field);
+	buf_free(&json);
+	argv_free(&kv);
+}
+
 int
 main(void)
 {
@@ -822,6 +882,7 @@ main(void)
 	test_offset_roundtrip();
 	test_offset_malformed();
 	test_flush_argv();
+	test_alert();
 
 	redis_start();
 	test_script_cas();
