@@ -474,6 +474,7 @@ flush_now(struct daemon *d)
 	b = agg_cut(d->agg, d->now_ms);
 	if (b == NULL)
 		return;
+	memset(&m, 0, sizeof(m));
 	stats_meta(d, &m, fields, values);
 	keys_flush_argv(&d->inflight_argv, &m, b);
 	send_inflight(d);

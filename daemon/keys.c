@@ -14,6 +14,8 @@
  *   nstats,   then nstats x (field, value)
  *   nalerts,  then per alert: field ("<class>@<host>"), event ("firing" or
  *             "resolved"), json, nkv, nkv x (stream field, value)
+ *   resync    ("1": rewrite this host's `P alerts:active` fields, "0": no)
+ *   nactive,  then nactive x (field, json): the host's firing alerts
  *
  * Only classes with a non-zero count are sent. The script parses all of
  * ARGV before its first write, because Redis keeps the writes a script made
@@ -179,6 +181,12 @@ static const char flush_script[] =
 "  for j = 1, takenum() do al.kv[j] = take() end\n"
 "  alerts[a] = al\n"
 "end\n"
+"local resync = takenum() == 1\n"
+"local active = {}\n"
+"for a = 1, takenum() do\n"
+"  local field = take()\n"
+"  active[field] = take()\n"
+"end\n"
 "\n"
 "-- Compare-and-set of the offsets (SPEC §8).\n"
 "local okey = prefix .. 'offsets:' .. host\n"
@@ -281,6 +289,21 @@ static const char flush_script[] =
 "    redis.call('HSET', akey .. ':active', al.field, al.json)\n"
 "  else\n"
 "    redis.call('HDEL', akey .. ':active', al.field)\n"
+"  end\n"
+"end\n"
+"\n"
+"-- SPEC 8: after a rollback (CONFLICT, WIPED) Redis again says what is\n"
+"-- firing on this host: its fields are exactly the active ones.\n"
+"if resync then\n"
+"  local activekey = akey .. ':active'\n"
+"  local suffix = '@' .. host\n"
+"  for _, f in ipairs(redis.call('HKEYS', activekey)) do\n"
+"    if string.sub(f, -#suffix) == suffix and active[f] == nil then\n"
+"      redis.call('HDEL', activekey, f)\n"
+"    end\n"
+"  end\n"
+"  for f, json in pairs(active) do\n"
+"    redis.call('HSET', activekey, f, json)\n"
 "  end\n"
 "end\n"
 "\n"
@@ -397,6 +420,11 @@ keys_flush_argv(struct argv *out, const struct flush_meta *m,
 		for (k = 0; k < al->nkv; k++)
 			argv_addstr(out, al->kv[k]);
 	}
+
+	argv_addstr(out, m->resync ? "1" : "0");
+	argv_addu64(out, m->resync ? m->nactive : 0);
+	for (i = 0; m->resync && i < 2 * m->nactive; i++)
+		argv_addstr(out, m->active[i]);
 }
 
 /* The fields in SPEC §7's order; num: a JSON number, not a string. */

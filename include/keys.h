@@ -34,7 +34,9 @@ void		 keys_name(struct buf *out, const char *prefix,
 uint64_t	 keys_bucket_start(uint64_t t_s, uint64_t res_s);
 
 /* The flush script (Lua). Its reply: "OK", "DUP", "WIPED" (the offsets
- * hash was missing: applied, positions kept), or "CONFLICT". */
+ * hash was missing: applied, positions kept), or "CONFLICT". With resync,
+ * `P alerts:active` keeps of this host's fields exactly the active ones
+ * (other hosts' fields are left alone). */
 const char	*keys_flush_script(void);
 
 /* What a flush carries besides the batch. */
@@ -48,6 +50,12 @@ struct flush_meta {
 	const char	*const *stat_fields;	/* stats:<host> fields */
 	const uint64_t	*stat_values;
 	size_t		 nstats;
+	/* SPEC §8: after a CONFLICT or WIPED, this host's firing alerts
+	 * replace its fields in `P alerts:active` (set after the batch's own
+	 * alert events). */
+	bool		 resync;
+	const char	*const *active;	/* field, json, field, json, ... */
+	size_t		 nactive;	/* pairs */
 };
 
 /* The script's ARGV for a batch (no EVALSHA, sha or numkeys). */
