@@ -89,14 +89,20 @@ static const char *const phase_name[] = {
 
 static void	step(struct session *s, bool cut);
 
-/* Idle and flushing are the steady state: one debug line each, the rest
- * at info. */
+static bool
+is_steady(enum session_phase ph)
+{
+	return ph == SESSION_IDLE || ph == SESSION_FLUSHING;
+}
+
+/* Idle to flushing and back, once per flush, is at debug; every other
+ * change at info. */
 static void
 set_phase(struct session *s, enum session_phase to, const char *why)
 {
 	if (s->phase == to)
 		return;
-	if (to == SESSION_IDLE || to == SESSION_FLUSHING)
+	if (is_steady(s->phase) && is_steady(to))
 		log_debug("redis session: %s -> %s (%s)", phase_name[s->phase],
 		    phase_name[to], why);
 	else
@@ -595,11 +601,11 @@ step(struct session *s, bool may_cut)
 	switch (s->phase) {
 	case SESSION_UNLOADED:
 		if (get_offsets(s, load_reply_cb) == 0)
-			set_phase(s, SESSION_LOADING, "link up");
+			set_phase(s, SESSION_LOADING, "no file is read before");
 		break;
 	case SESSION_UNCHECKED:
 		if (get_offsets(s, check_reply_cb) == 0)
-			set_phase(s, SESSION_CHECKING, "link up");
+			set_phase(s, SESSION_CHECKING, "a new link");
 		break;
 	case SESSION_IDLE:
 		if (s->restore) {
