@@ -44,7 +44,7 @@ struct session {
 	enum session_phase	 phase;
 	bool			 restore;	/* records to write back */
 	bool			 resync;	/* alerts:active to rewrite */
-	bool			 refused_warned;	/* flushes refused since */
+	bool			 refused_warned;	/* refused since */
 	bool			 wiped_warned;
 
 	/* settings, copied */
@@ -56,8 +56,8 @@ struct session {
 	char			*host;
 	struct config_bucket	 buckets[CONFIG_MAX_BUCKETS];
 	size_t			 nbuckets;
-	uint64_t		 last_closed[CONFIG_MAX_BUCKETS];	/* start,
-								 * unix s */
+	/* the start of the last bucket closed, unix s */
+	uint64_t		 last_closed[CONFIG_MAX_BUCKETS];
 	const char *const	*class_names;
 	session_loaded_fn	*on_loaded;
 	session_committed_fn	*on_committed;
@@ -275,7 +275,8 @@ reply_field(const struct sink_reply *r, const char *field)
 	size_t i;
 
 	for (i = 0; i + 1 < r->nelem; i += 2)
-		if (r->elem[i].str != NULL && strcmp(r->elem[i].str, field) == 0)
+		if (r->elem[i].str != NULL &&
+		    strcmp(r->elem[i].str, field) == 0)
 			return r->elem[i + 1].str;
 	return NULL;
 }
@@ -590,9 +591,9 @@ cut(struct session *s)
 	return true;
 }
 
-/* Takes the next step the phase allows; cut: a new batch may be cut
- * (a flush tick, or right after a check), else only the one in flight
- * goes again. */
+/* Takes the next step the phase allows. may_cut: a new batch may be cut
+ * (a flush tick, or right after a check or a load), else only the one in
+ * flight goes again. */
 static void
 step(struct session *s, bool may_cut)
 {
@@ -674,7 +675,7 @@ free_password(char *pw)
 	free(pw);
 }
 
-/* Copies what the session keeps of o (not the link settings). */
+/* Copies the settings of o; the link itself is the caller's business. */
 static void
 copy_settings(struct session *s, const struct session_opts *o)
 {

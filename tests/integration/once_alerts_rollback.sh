@@ -38,9 +38,8 @@ active=$(rc HGET errwatch:alerts:active Punishment@testhost)
 kill_redis
 cp "$T/snap.rdb" "$T/dump.rdb"
 start_redis
-[ "$(rc HEXISTS errwatch:alerts:active Punishment@testhost)" = 0 ] ||
-	fail "the snapshot already holds the alert"
-[ "$(count Punishment)" = 10 ] || fail "snapshot count $(count Punishment)"
+# (The daemon may already be back on it: the snapshot's lack of the
+# alert shows below, in the stream that stays empty.)
 
 # Within a few flushes: counts exact, the alert written back as it was.
 expect_count Punishment 20
@@ -55,8 +54,10 @@ $(rc HGETALL errwatch:alerts:active)"
 grep -q "re-reading from them" "$T/daemon.log" || fail "rollback not logged"
 
 # The resolve removes it, once.
-wait_for 400 0.1 bash -c "[ \"\$(redis-cli -s '$SOCK' XLEN errwatch:alerts)\" = 1 ]" ||
-	fail "no resolve"
+stream_has_1() {
+	[ "$(rc XLEN errwatch:alerts)" = 1 ]
+}
+wait_for 400 0.1 stream_has_1 || fail "no resolve"
 rc XRANGE errwatch:alerts - + | grep -qx resolved || fail "not resolved"
 [ "$(rc HEXISTS errwatch:alerts:active Punishment@testhost)" = 0 ] ||
 	fail "alerts:active kept the field after the resolve"

@@ -19,7 +19,8 @@ fi
 # Under ASan the preloaded library comes before the runtime: allowed.
 asan=""
 if ldd "$EW_BIN" | grep -q libasan; then
-	asan="ASAN_OPTIONS=${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}verify_asan_link_order=0"
+	asan="ASAN_OPTIONS=${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}"
+	asan="${asan}verify_asan_link_order=0"
 fi
 
 echo "+0" > "$T/faketime"
@@ -49,10 +50,13 @@ flushes() {
 	echo "${n:-0}"
 }
 # wait_flushes N: N more flushes acknowledged (the stats counter).
+WANT=0
+flushed_enough() {
+	[ "$(flushes)" -ge "$WANT" ]
+}
 wait_flushes() {
-	local want=$(( $(flushes) + $1 ))
-	wait_for 100 0.1 bash -c "[ \$(redis-cli -s '$SOCK' HGET \
-errwatch:stats:testhost flushes) -ge $want ]" || fail "no flushes"
+	WANT=$(( $(flushes) + $1 ))
+	wait_for 100 0.1 flushed_enough || fail "no flushes"
 }
 alerts() {
 	rc XLEN errwatch:alerts
@@ -69,8 +73,10 @@ alerts() {
 ) &
 WPID=$!
 
-wait_for 150 0.1 bash -c "[ \$(redis-cli -s '$SOCK' XLEN errwatch:alerts) = 1 ]" ||
-	fail "no firing alert"
+alerts_are_1() {
+	[ "$(alerts)" = 1 ]
+}
+wait_for 150 0.1 alerts_are_1 || fail "no firing alert"
 rc XRANGE errwatch:alerts - + | grep -qx firing || fail "not firing"
 wait_flushes 5
 [ "$(alerts)" = 1 ] || fail "alerts before the step: $(alerts)"

@@ -684,8 +684,9 @@ active_json(const char *name, int n)
 }
 
 /* SPEC §8: Redis rolled back (counts and offsets together) under a live
- * link: the next batch naming the file finds CONFLICT, the files go back to what Redis
- * holds and are read again, and the counts are exact again. The rollback
+ * link: the next batch naming the file finds CONFLICT, the files go back
+ * to what Redis holds and are read again, and the counts are exact
+ * again. The rollback
  * also lost an alert event: the first batch after it writes this host's
  * firing alerts back and drops its stale fields, not other hosts'. */
 static void
