@@ -149,9 +149,11 @@ cmd(const char *fmt, ...)
 	va_start(ap, fmt);
 	r = redisvCommand(rc, fmt, ap);
 	va_end(ap);
-	if (r == NULL)
+	if (r == NULL) {
 		fprintf(stderr, "redis: %s\n", rc->errstr);
-	CHECK(r != NULL);
+		CHECK(!"no reply");
+		abort();
+	}
 	CHECK(r->type != REDIS_REPLY_ERROR);
 	return r;
 }
@@ -169,7 +171,7 @@ static const char *
 hash(const char *key)
 {
 	static char out[4096];
-	char *items[128];
+	char *items[128] = { NULL };
 	redisReply *r = cmd("HGETALL %s", key);
 	size_t i, n = r->elements / 2, len = 0;
 
