@@ -9,9 +9,7 @@
  * never mixes two tables' indexes. Durations run on the loop's monotonic
  * clock; the wall clock only names buckets and stamps events (SPEC §6).
  */
-#include <errno.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -73,7 +71,8 @@ static void	report_status(struct daemon *d);
 static void	check_once_done(struct daemon *d);
 static void	finish(struct daemon *d, enum daemon_result r);
 
-/* Reads every file's growth now. */
+/* Reads every file's growth now; agg files the counts under the wall
+ * clock, which names the buckets (SPEC §6). */
 static void
 read_files(struct daemon *d)
 {

@@ -790,6 +790,56 @@ test_restart_empty(void)
 	flush_all();
 }
 
+/* SPEC §7: an error reply (-OOM here) refuses the batch; it goes again,
+ * identical, at the next tick, and lands once Redis takes writes. */
+static void
+test_refused(void)
+{
+	uint64_t refused = counts()->refused, ok = counts()->ok;
+
+	CMD("CONFIG SET maxmemory 1");
+	file_append(&files[1], 2, 2);
+	read_files();
+	CHECK(!run_until(is_flushed, 500));
+	CHECK(counts()->refused >= refused + 2);	/* one per tick */
+	CHECK_STR_EQ(hash("t:count:total"), "Timeout=1");
+	CMD("CONFIG SET maxmemory 0");
+	flush_all();
+	CHECK_UINT_EQ(counts()->ok, ok + 1);
+}
+
+/* A reload with new link settings while a batch is in flight: the old
+ * link's reply never comes, the new link checks and sends the same batch
+ * again; the counts are exact. */
+static void
+test_reload(void)
+{
+	struct session_opts o;
+	struct ew_err err;
+	char url[192];
+
+	file_append(&files[0], 0, 3);
+	read_files();
+	session_flush(sess, &(struct session_stats){ 0 });
+	CHECK_INT_EQ(session_phase(sess), SESSION_FLUSHING);
+	snprintf(url, sizeof(url), "unix://%s", psock);
+	redis_cfg.url = url;
+	redis_cfg.connect_timeout_ms = 2000;
+	memset(&o, 0, sizeof(o));
+	o.redis = &redis_cfg;
+	o.host = "h1";
+	o.class_names = class_names;
+	o.on_loaded = loaded_cb;
+	o.on_committed = committed_cb;
+	o.on_conflict = conflict_cb;
+	o.on_flushed = flushed_cb;
+	ew_err_clear(&err);
+	CHECK_INT_EQ(session_reload(sess, &o, &err), 0);
+	CHECK_INT_EQ(session_phase(sess), SESSION_UNCHECKED);
+	flush_all();
+	CHECK_INT_EQ(session_phase(sess), SESSION_IDLE);
+}
+
 /* Restarted from an older snapshot while away (SPEC §8): the check sees
  * the offsets moved back, the files are read again from them, the counts
  * are exact, and the alert the snapshot lacks is written back. */
@@ -847,6 +897,8 @@ main(void)
 	test_wiped();
 	test_down_and_back();
 	test_restart_empty();
+	test_refused();
+	test_reload();
 	test_old_snapshot();
 
 	proxy_stop();
