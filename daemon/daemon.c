@@ -192,20 +192,25 @@ detect(struct daemon *d)
 /* --- the session's callbacks ------------------------------------------ */
 
 static void
+stats_cb(void *arg, struct session_stats *st)
+{
+	struct daemon *d = arg;
+	const struct follow_stats *fs = follow_stats(d->follow);
+
+	st->files = follow_open_files(d->follow);
+	st->lines = fs->lines;
+	st->bytes = fs->bytes;
+	st->matched = fs->matched;
+	st->unclassified = fs->unclassified;
+	st->long_lines = fs->long_lines;
+	st->rotations = fs->rotations;
+	st->truncations = fs->truncations;
+}
+
+static void
 flush_now(struct daemon *d)
 {
-	const struct follow_stats *fs = follow_stats(d->follow);
-	struct session_stats st;
-
-	st.files = follow_open_files(d->follow);
-	st.lines = fs->lines;
-	st.bytes = fs->bytes;
-	st.matched = fs->matched;
-	st.unclassified = fs->unclassified;
-	st.long_lines = fs->long_lines;
-	st.rotations = fs->rotations;
-	st.truncations = fs->truncations;
-	session_flush(d->session, &st);
+	session_flush(d->session);
 }
 
 /* The stored offsets place the files; --once then reads everything, to
@@ -399,6 +404,7 @@ make_opts(struct daemon *d, const struct config *cfg, const char *password,
 	o->on_committed = committed_cb;
 	o->on_conflict = conflict_cb;
 	o->on_flushed = flushed_cb;
+	o->on_stats = stats_cb;
 	o->arg = d;
 }
 

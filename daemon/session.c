@@ -63,6 +63,7 @@ struct session {
 	session_committed_fn	*on_committed;
 	session_conflict_fn	*on_conflict;
 	session_flushed_fn	*on_flushed;
+	session_stats_fn	*on_stats;
 	void			*arg;
 
 	struct argv		 codes;		/* HSET P codes ... */
@@ -71,7 +72,6 @@ struct session {
 	struct hmap		 active;	/* struct active by field */
 	uint64_t		 started_s;	/* unix s */
 	uint64_t		 alert_n;	/* alerts raised since start */
-	struct session_stats	 stats;
 	uint64_t		 flushes, redis_errors;
 	struct session_counts	 counts;
 };
@@ -549,7 +549,7 @@ cut(struct session *s)
 	    "matched", "unclassified", "long_lines", "rotations",
 	    "truncations", "flushes", "redis_errors" };
 	static const struct batch empty;
-	const struct session_stats *st = &s->stats;
+	struct session_stats st;
 	uint64_t values[ARRAY_SIZE(names)];
 	struct flush_meta m;
 	const struct batch *b;
@@ -560,14 +560,17 @@ cut(struct session *s)
 	b = agg_cut(s->agg, now_ms);
 	if (b == NULL && !s->resync)
 		return false;
-	values[0] = st->files;
-	values[1] = st->lines;
-	values[2] = st->bytes;
-	values[3] = st->matched;
-	values[4] = st->unclassified;
-	values[5] = st->long_lines;
-	values[6] = st->rotations;
-	values[7] = st->truncations;
+	memset(&st, 0, sizeof(st));
+	if (s->on_stats != NULL)
+		s->on_stats(s->arg, &st);
+	values[0] = st.files;
+	values[1] = st.lines;
+	values[2] = st.bytes;
+	values[3] = st.matched;
+	values[4] = st.unclassified;
+	values[5] = st.long_lines;
+	values[6] = st.rotations;
+	values[7] = st.truncations;
 	values[8] = s->flushes + 1;
 	values[9] = s->redis_errors;
 	memset(&m, 0, sizeof(m));
@@ -710,6 +713,7 @@ copy_settings(struct session *s, const struct session_opts *o)
 	s->on_committed = o->on_committed;
 	s->on_conflict = o->on_conflict;
 	s->on_flushed = o->on_flushed;
+	s->on_stats = o->on_stats;
 	s->arg = o->arg;
 }
 
@@ -847,9 +851,8 @@ session_alert(struct session *s, struct keys_alert *a)
 }
 
 void
-session_flush(struct session *s, const struct session_stats *st)
+session_flush(struct session *s)
 {
-	s->stats = *st;
 	step(s, true);
 }
 

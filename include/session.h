@@ -60,6 +60,10 @@ typedef void session_committed_fn(void *arg, const struct batch *b);
 typedef void session_conflict_fn(void *arg);
 /* A batch was acknowledged; more may be pending. */
 typedef void session_flushed_fn(void *arg);
+struct session_stats;
+/* Fills the counters of the batch being cut (so they are as fresh as its
+ * counts, whatever made the cut). */
+typedef void session_stats_fn(void *arg, struct session_stats *out);
 
 struct session_opts {
 	const struct config_redis *redis;	/* url, prefix, time-outs,
@@ -72,6 +76,7 @@ struct session_opts {
 	session_committed_fn	*on_committed;
 	session_conflict_fn	*on_conflict;
 	session_flushed_fn	*on_flushed;
+	session_stats_fn	*on_stats;
 	void			*arg;
 };
 
@@ -105,9 +110,8 @@ void		 session_set_table(struct session *s, const struct table *t);
 void		 session_alert(struct session *s, struct keys_alert *a);
 /* A flush tick: closes the buckets due, cuts a batch from agg and sends
  * it when the phase allows; a batch still unacknowledged goes again
- * identical instead. st is copied. */
-void		 session_flush(struct session *s,
-		    const struct session_stats *st);
+ * identical instead. */
+void		 session_flush(struct session *s);
 enum session_phase session_phase(const struct session *s);
 const char	*session_phase_name(enum session_phase ph);
 enum sink_state	 session_link(const struct session *s);

@@ -435,6 +435,14 @@ flushed_cb(void *arg)
 }
 
 static void
+stats_cb(void *arg, struct session_stats *st)
+{
+	(void)arg;
+	st->lines = written[0] + written[1] + written[2];
+	st->files = ARRAY_SIZE(files);
+}
+
+static void
 open_session(void)
 {
 	struct session_opts o;
@@ -456,6 +464,7 @@ open_session(void)
 	o.on_committed = committed_cb;
 	o.on_conflict = conflict_cb;
 	o.on_flushed = flushed_cb;
+	o.on_stats = stats_cb;
 	ew_err_clear(&err);
 	agg = agg_create(NCLASSES, 1);
 	sess = session_create(&loop, agg, &o, &err);
@@ -490,10 +499,8 @@ typedef bool pred_fn(void);
 static bool
 run_until(pred_fn *pred, uint64_t ms)
 {
-	struct session_stats st;
 	uint64_t until;
 
-	memset(&st, 0, sizeof(st));
 	expired = false;
 	uv_update_time(&loop);
 	until = uv_now(&loop) + ms;
@@ -505,8 +512,7 @@ run_until(pred_fn *pred, uint64_t ms)
 		if (pred())
 			break;
 		read_files();
-		st.lines = written[0] + written[1] + written[2];
-		session_flush(sess, &st);
+		session_flush(sess);
 	}
 	uv_timer_stop(&deadline);
 	return pred();
@@ -604,14 +610,18 @@ test_first_start(void)
 static void
 test_restart(void)
 {
+	file_append(&files[0], 2, 4);	/* read as soon as placed */
 	open_session();
 	CHECK(run_until(is_loaded, 10000));
 	CHECK_UINT_EQ(loaded_n, 2);
-	CHECK_UINT_EQ(files[0].read, 3);
+	CHECK_UINT_EQ(files[0].read, 7);
 	CHECK_UINT_EQ(files[1].read, 2);
-	file_append(&files[0], 2, 4);
 	flush_all();
 	CHECK_UINT_EQ(counts()->ok, 1);
+	/* the batch cut right after the load has fresh stats */
+	CHECK_INT_EQ(integer("HGET %s lines", "t:stats:h1"), 9);
+	CHECK_INT_EQ(integer("HGET %s files", "t:stats:h1"), 2);
+	CHECK_INT_EQ(integer("HGET %s flushes", "t:stats:h1"), 1);
 }
 
 /* A reply lost after Redis applied the batch: the same batch goes again
@@ -820,7 +830,7 @@ test_reload(void)
 
 	file_append(&files[0], 0, 3);
 	read_files();
-	session_flush(sess, &(struct session_stats){ 0 });
+	session_flush(sess);
 	CHECK_INT_EQ(session_phase(sess), SESSION_FLUSHING);
 	snprintf(url, sizeof(url), "unix://%s", psock);
 	redis_cfg.url = url;
@@ -833,6 +843,7 @@ test_reload(void)
 	o.on_committed = committed_cb;
 	o.on_conflict = conflict_cb;
 	o.on_flushed = flushed_cb;
+	o.on_stats = stats_cb;
 	ew_err_clear(&err);
 	CHECK_INT_EQ(session_reload(sess, &o, &err), 0);
 	CHECK_INT_EQ(session_phase(sess), SESSION_UNCHECKED);
