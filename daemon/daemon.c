@@ -284,7 +284,8 @@ check_once_done(struct daemon *d)
 static void
 once_tick(struct daemon *d)
 {
-	if (session_link(d->session) != SINK_READY &&
+	if ((!session_is_loaded(d->session) ||
+	    session_link(d->session) != SINK_READY) &&
 	    uv_now(&d->loop) > d->once_deadline) {
 		ew_err_set(d->err, NULL, 0, 0, "redis: unreachable at %s%s",
 		    d->setup->cfg->redis.url, d->once_read_done ?
