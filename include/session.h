@@ -39,6 +39,13 @@ enum session_phase {
 	SESSION_CLOSED,		/* session_close called */
 };
 
+/* SPEC §7 counters a flush writes into `P stats:<host>`; the session adds
+ * its own flushes and redis_errors. */
+struct session_stats {
+	uint64_t	 files, lines, bytes, matched, unclassified, long_lines;
+	uint64_t	 rotations, truncations;
+};
+
 /* A stored offset record as Redis holds it; borrowed for the call. */
 struct session_rec {
 	const char	*field;
@@ -60,7 +67,6 @@ typedef void session_committed_fn(void *arg, const struct batch *b);
 typedef void session_conflict_fn(void *arg);
 /* A batch was acknowledged; more may be pending. */
 typedef void session_flushed_fn(void *arg);
-struct session_stats;
 /* Fills the counters of the batch being cut (so they are as fresh as its
  * counts, whatever made the cut). */
 typedef void session_stats_fn(void *arg, struct session_stats *out);
@@ -78,13 +84,6 @@ struct session_opts {
 	session_flushed_fn	*on_flushed;
 	session_stats_fn	*on_stats;
 	void			*arg;
-};
-
-/* SPEC §7 counters a flush writes into `P stats:<host>`; the session adds
- * its own flushes and redis_errors. */
-struct session_stats {
-	uint64_t	 files, lines, bytes, matched, unclassified, long_lines;
-	uint64_t	 rotations, truncations;
 };
 
 /* Replies seen since session_create, for tests and STATUS. */
@@ -120,7 +119,8 @@ bool		 session_is_loaded(const struct session *s);
 /* Nothing pending, nothing in flight, Redis in step. */
 bool		 session_is_flushed(const struct session *s);
 const struct session_counts *session_counts(const struct session *s);
-/* Starts closing the sink; frees the session. NULL: no-op. */
+/* Starts closing the sink (pending replies are dropped) and frees the
+ * session; call it outside the session's callbacks. NULL: no-op. */
 void		 session_close(struct session *s);
 
 #endif
