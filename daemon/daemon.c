@@ -1,22 +1,18 @@
 /*
  * daemon: wires errwatchd on one uv loop: follow (the files) counts into
- * agg, and every flush_interval one batch goes to Redis through the sink,
- * with the offsets of the files its lines came from, so Redis applies
- * counts and offsets together or not at all (SPEC §8). Signals stop and
- * reload.
+ * agg, and every flush_interval the session (the SPEC §8 protocol over the
+ * Redis link) sends one batch with the offsets of the files its lines came
+ * from. Signals stop and reload; notify tells systemd.
  *
- * Invariants: no file is read before the offsets came back from Redis;
- * one batch is in flight at a time, and a batch whose reply never came is
- * re-sent byte for byte; counts are kept by class-name ids that survive a
- * reload, so a SIGHUP never mixes two tables' indexes.
+ * Invariants: no file is read before the session has loaded the offsets;
+ * counts are kept by class-name ids that survive a reload, so a SIGHUP
+ * never mixes two tables' indexes. Durations run on the loop's monotonic
+ * clock; the wall clock only names buckets and stamps events (SPEC §6).
  */
-#include <errno.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -28,6 +24,7 @@
 #include "log.h"
 #include "notify.h"
 #include "setup.h"
+#include "session.h"
 #include "sink.h"
 #include "spike.h"
 #include "table.h"
@@ -44,7 +41,7 @@ struct daemon {
 	bool		 once;
 	struct setup	*setup;
 	struct follow	*follow;
-	struct sink	*sink;
+	struct session	*session;
 	struct agg	*agg;
 
 	uv_timer_t	 flush_timer;
@@ -52,64 +49,33 @@ struct daemon {
 	uv_timer_t	 stop_timer;
 	uv_signal_t	 sig_term, sig_int, sig_hup;
 
-	bool		 offsets_loading;
-	bool		 need_check;	/* compare offsets after a reconnect */
-	bool		 checking;	/* that HGETALL is in flight */
-	bool		 restore;	/* offsets:<host> to write back whole */
-	bool		 restoring;	/* that HSET is in flight */
-	bool		 codes_written;
-	bool		 wiped_warned;
-	bool		 refused_warned;	/* flushes refused since */
-
 	/* Class names by stable id; a table's classes map onto them. */
 	char		*class_names[MAX_CLASSES];
 	size_t		 nclass_names;
 	size_t		*class_map;	/* table class -> id */
 	size_t		 uncl_id;
-	uint64_t	 last_closed[CONFIG_MAX_BUCKETS];	/* start_s */
-
-	struct argv	 inflight_argv;	/* the batch as first sent */
-	bool		 inflight_sent;	/* awaiting its reply */
-
-	uint64_t	 now_ms;
-	uint64_t	 st_flushes, st_redis_errors;
-	uint64_t	 started_s;
-	char		*password;	/* the sink's, to see a reload change it */
 
 	struct spike	*spike;		/* SPEC §9, this host only */
-	uint64_t	 alert_n;	/* alerts raised since start */
 
 	bool		 stopping;
 	struct notify	*notify;
-	uint64_t	 status_lines, status_ms;
+	uint64_t	 status_lines, status_ms;	/* ms: uv_now */
 	bool		 once_read_done;
-	uint64_t	 once_deadline;
+	uint64_t	 once_deadline;	/* uv_now, ms */
 	enum daemon_result result;
 	struct ew_err	*err;
 };
 
-static void	flush_now(struct daemon *d);
 static void	report_status(struct daemon *d);
 static void	check_once_done(struct daemon *d);
-static uint64_t	wall_ms(void);
-static void	load_offsets(struct daemon *d);
-static void	check_offsets(struct daemon *d);
+static void	finish(struct daemon *d, enum daemon_result r);
 
-/* Reads every file's growth now. */
+/* Reads every file's growth now; agg files the counts under the wall
+ * clock, which names the buckets (SPEC §6). */
 static void
 read_files(struct daemon *d)
 {
-	d->now_ms = wall_ms();
-	follow_read(d->follow, uv_now(&d->loop), d->now_ms, d->once);
-}
-
-static uint64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	follow_read(d->follow, uv_now(&d->loop), ew_wall_ms(), d->once);
 }
 
 static uint64_t
@@ -173,72 +139,34 @@ spike_classes(struct daemon *d, const struct table *t, const size_t *map)
 
 /* --- alerts ------------------------------------------------------------ */
 
-/* One alert event into the next batch (SPEC §7 fields). */
+/* One alert event into the next batch (SPEC §7 fields). The detector
+ * runs on the monotonic clock; the event is stamped with the wall clock
+ * (SPEC §6). */
 static void
 alert_cb(void *arg, const struct spike_event *ev)
 {
 	struct daemon *d = arg;
-	const char *host = d->setup->cfg->host;
-	char code[16], window[24], count[24], baseline[32], threshold[32];
-	char ts[24], id[256], field[256];
-	const char *kv[26];
-	struct buf json = { 0 };
-	size_t i, n = 0;
+	struct keys_alert a;
+	uint64_t mono = uv_now(&d->loop), wall = ew_wall_ms(), ago;
 
-	d->alert_n++;
-	snprintf(id, sizeof(id), "%s:%" PRIu64 ":%" PRIu64, host,
-	    d->started_s, d->alert_n);
-	snprintf(field, sizeof(field), "%s@%s", ev->name, host);
-	if (ev->code >= 0)
-		snprintf(code, sizeof(code), "%d", ev->code);
-	else
-		snprintf(code, sizeof(code), "null");
-	snprintf(window, sizeof(window), "%" PRIu64, ev->window_s);
-	snprintf(count, sizeof(count), "%" PRIu64, ev->count);
-	snprintf(baseline, sizeof(baseline), "%.3f", ev->baseline);
-	snprintf(threshold, sizeof(threshold), "%.3f", ev->threshold);
-	snprintf(ts, sizeof(ts), "%" PRIu64, ev->ts_ms);
-
-	kv[n++] = "event";	kv[n++] = ev->firing ? "firing" : "resolved";
-	kv[n++] = "id";		kv[n++] = id;
-	kv[n++] = "name";	kv[n++] = ev->name;
-	kv[n++] = "code";	kv[n++] = code;
-	kv[n++] = "category";	kv[n++] = ev->category;
-	kv[n++] = "severity";	kv[n++] = ev->severity;
-	kv[n++] = "host";	kv[n++] = host;
-	kv[n++] = "rule";	kv[n++] = ev->rule;
-	kv[n++] = "window_s";	kv[n++] = window;
-	kv[n++] = "count";	kv[n++] = count;
-	kv[n++] = "baseline";	kv[n++] = baseline;
-	kv[n++] = "threshold";	kv[n++] = threshold;
-	kv[n++] = "ts";		kv[n++] = ts;
-
-	/* The same fields as JSON; numbers stay numbers. */
-	buf_puts(&json, "{");
-	for (i = 0; i < n; i += 2) {
-		bool num = strcmp(kv[i], "code") == 0 ||
-		    strcmp(kv[i], "window_s") == 0 ||
-		    strcmp(kv[i], "count") == 0 ||
-		    strcmp(kv[i], "baseline") == 0 ||
-		    strcmp(kv[i], "threshold") == 0 ||
-		    strcmp(kv[i], "ts") == 0;
-
-		if (i > 0)
-			buf_puts(&json, ",");
-		buf_json_str(&json, kv[i], strlen(kv[i]));
-		buf_puts(&json, ":");
-		if (num)
-			buf_puts(&json, kv[i + 1]);
-		else
-			buf_json_str(&json, kv[i + 1], strlen(kv[i + 1]));
-	}
-	buf_puts(&json, "}");
-	agg_alert(d->agg, field, ev->firing, json.p, kv, n);
+	memset(&a, 0, sizeof(a));
+	a.firing = ev->firing;
+	a.name = ev->name;
+	a.code = ev->code;
+	a.category = ev->category;
+	a.severity = ev->severity;
+	a.rule = ev->rule;
+	a.window_s = ev->window_s;
+	a.count = ev->count;
+	a.baseline = ev->baseline;
+	a.threshold = ev->threshold;
+	ago = mono > ev->ts_ms ? mono - ev->ts_ms : 0;
+	a.ts_ms = wall > ago ? wall - ago : 0;
+	session_alert(d->session, &a);
 	log_info("alert %s: %s on %s, %" PRIu64 " in %" PRIu64 " s (level "
 	    "%.0f, baseline %.1f)", ev->firing ? "firing" : "resolved",
-	    ev->name, host, ev->count, ev->window_s, ev->threshold,
+	    ev->name, a.host, ev->count, ev->window_s, ev->threshold,
 	    ev->baseline);
-	buf_free(&json);
 }
 
 /* Feeds the lines counted since the last call to the detector and lets
@@ -255,478 +183,83 @@ detect(struct daemon *d)
 	follow_take_fresh(d->follow, fresh, d->nclass_names);
 	for (i = 0; i < d->nclass_names; i++)
 		if (fresh[i] > 0)
-			spike_observe(d->spike, i, d->now_ms, fresh[i]);
-	spike_tick(d->spike, d->now_ms, alert_cb, d);
+			spike_observe(d->spike, i, uv_now(&d->loop),
+			    fresh[i]);
+	spike_tick(d->spike, uv_now(&d->loop), alert_cb, d);
 }
 
-/* --- Redis ------------------------------------------------------------- */
+/* --- the session's callbacks ------------------------------------------ */
 
 static void
-stats_meta(struct daemon *d, struct flush_meta *m, const char **fields,
-    uint64_t *values)
-{
-	static const char *names[] = { "files", "lines", "bytes", "matched",
-	    "unclassified", "long_lines", "rotations", "truncations",
-	    "flushes", "redis_errors" };
-	const struct follow_stats *st = follow_stats(d->follow);
-	size_t i;
-
-	values[0] = follow_open_files(d->follow);
-	values[1] = st->lines;
-	values[2] = st->bytes;
-	values[3] = st->matched;
-	values[4] = st->unclassified;
-	values[5] = st->long_lines;
-	values[6] = st->rotations;
-	values[7] = st->truncations;
-	values[8] = d->st_flushes + 1;
-	values[9] = d->st_redis_errors;
-	for (i = 0; i < ARRAY_SIZE(names); i++)
-		fields[i] = names[i];
-	m->prefix = d->setup->cfg->redis.prefix;
-	m->host = d->setup->cfg->host;
-	m->now_ms = d->now_ms;
-	m->buckets = d->setup->cfg->redis.buckets;
-	m->nbuckets = d->setup->cfg->redis.nbuckets;
-	m->class_names = (const char *const *)d->class_names;
-	m->stat_fields = fields;
-	m->stat_values = values;
-	m->nstats = ARRAY_SIZE(names);
-}
-
-/* SPEC §7: a bucket is closed into the stream 5 s after its end. */
-static void
-close_buckets(struct daemon *d)
-{
-	const struct config_redis *r = &d->setup->cfg->redis;
-	uint64_t now_s = d->now_ms / 1000;
-	size_t i;
-
-	for (i = 0; i < r->nbuckets; i++) {
-		uint64_t res = r->buckets[i].res_ms / 1000;
-		uint64_t start = d->last_closed[i] + res;
-
-		while (start + res + 5 <= now_s) {
-			agg_close_bucket(d->agg, i, start);
-			d->last_closed[i] = start;
-			start += res;
-		}
-	}
-}
-
-static void
-send_inflight(struct daemon *d);
-
-/* Replies to housekeeping commands (codes, stats, HDEL): only errors
- * matter, and they are retried at the next connect or reload. */
-static void
-note_reply_cb(void *arg, const struct sink_reply *r)
-{
-	(void)arg;
-	if (r != NULL && r->type == SINK_REPLY_ERROR)
-		log_warn("redis: %s", r->str);
-}
-
-/* Sends a built argv as a command (eval: the flush script's ARGV). */
-static int
-send_argv(struct daemon *d, const struct argv *a, bool eval,
-    sink_reply_fn *cb, void *arg)
-{
-	const char **v = xcalloc(a->n, sizeof(*v));
-	size_t i;
-	int r;
-
-	for (i = 0; i < a->n; i++)
-		v[i] = a->v[i];
-	if (eval)
-		r = sink_eval(d->sink, (int)a->n, v, a->len, cb, arg);
-	else
-		r = sink_command(d->sink, (int)a->n, v, a->len, cb, arg);
-	free(v);
-	return r;
-}
-
-static void
-write_codes(struct daemon *d);
-static bool	same_str(const char *a, const char *b);
-
-static void
-add_stored(void *arg, const char *field, const char *stored, const char *sent)
-{
-	struct argv *a = arg;
-
-	(void)sent;
-	if (stored == NULL)
-		return;
-	argv_addstr(a, field);
-	argv_addstr(a, stored);
-}
-
-static void
-restore_reply_cb(void *arg, const struct sink_reply *r)
+stats_cb(void *arg, struct session_stats *st)
 {
 	struct daemon *d = arg;
+	const struct follow_stats *fs = follow_stats(d->follow);
 
-	d->restoring = false;
-	if (r == NULL)
-		return;		/* the next connect checks again */
-	if (r->type == SINK_REPLY_ERROR) {
-		log_warn("redis: writing offsets back failed: %s, retrying",
-		    r->str);
-		return;
-	}
-	d->restore = false;
-	flush_now(d);
-}
-
-/* SPEC §8: after a wipe (FLUSHALL, a new instance) the offsets hash holds
- * only the files of the batch that found it gone. Every other file's
- * record goes back now, before any further batch: a later batch naming
- * one of them would otherwise find its record missing in an existing
- * hash, which is how a rollback looks (CONFLICT), and the file would be
- * counted again from 0. Returns true while that write is pending. */
-static bool
-restore_offsets(struct daemon *d)
-{
-	struct argv a = { 0 };
-	struct buf key = { 0 };
-
-	if (!d->restore)
-		return false;
-	if (d->restoring)
-		return true;
-	keys_name(&key, d->setup->cfg->redis.prefix, "offsets:");
-	buf_puts(&key, d->setup->cfg->host);
-	argv_addstr(&a, "HSET");
-	argv_add(&a, key.p, key.len);
-	agg_stored_foreach(d->agg, add_stored, &a);
-	if (a.n == 2)
-		d->restore = false;
-	else if (send_argv(d, &a, false, restore_reply_cb, d) == 0)
-		d->restoring = true;
-	argv_free(&a);
-	buf_free(&key);
-	return d->restore;
-}
-
-/* Redis lost its state (SPEC §8): keep our positions, say so once. */
-static void
-wiped(struct daemon *d)
-{
-	if (!d->wiped_warned)
-		log_warn("redis: offsets:%s was gone (FLUSHALL or a "
-		    "new instance); keeping our positions, history "
-		    "is not recounted", d->setup->cfg->host);
-	d->wiped_warned = true;
-	d->restore = true;
-	write_codes(d);
-}
-
-/* SPEC §8: Redis holds other offsets than ours (a restore, a failover):
- * what we counted since is void; the files go back to what Redis holds
- * and are read again from there, so counts and offsets agree again. */
-static void
-conflict(struct daemon *d)
-{
-	agg_drop_all(d->agg);
-	argv_reset(&d->inflight_argv);
-	d->need_check = false;
-	follow_unplace(d->follow);
-	load_offsets(d);
-}
-
-static void
-flush_reply_cb(void *arg, const struct sink_reply *r)
-{
-	struct daemon *d = arg;
-
-	d->inflight_sent = false;
-	if (r == NULL) {
-		/* SPEC §8: re-sent identical once the link is back */
-		return;
-	}
-	if (r->type == SINK_REPLY_ERROR) {
-		d->st_redis_errors++;
-		/* SPEC §7: -OOM, -BUSY... one line when it starts, not one
-		 * per retry; the same batch goes again next tick */
-		if (!d->refused_warned)
-			log_warn("redis: flush refused: %s, retrying the same "
-			    "batch", r->str);
-		d->refused_warned = true;
-		return;
-	}
-	if (d->refused_warned)
-		log_info("redis: flush accepted again");
-	d->refused_warned = false;
-	if (r->str != NULL && strcmp(r->str, "CONFLICT") == 0) {
-		log_warn("redis: stored offsets moved under us (a restore or "
-		    "a failover), re-reading from them");
-		conflict(d);
-		return;
-	}
-	follow_committed(d->follow, agg_inflight(d->agg));
-	agg_commit(d->agg);
-	if (r->str != NULL && strcmp(r->str, "WIPED") == 0)
-		wiped(d);	/* after the commit: its records are ours */
-	else
-		d->wiped_warned = false;
-	argv_reset(&d->inflight_argv);
-	d->st_flushes++;
-	/* More may be pending already (an outage, --once, stop). */
-	if (agg_has_pending(d->agg) && (d->stopping || d->once))
-		flush_now(d);
-	check_once_done(d);
-}
-
-static void
-send_inflight(struct daemon *d)
-{
-	if (d->inflight_sent || d->inflight_argv.n == 0)
-		return;
-	if (send_argv(d, &d->inflight_argv, true, flush_reply_cb, d) == 0)
-		d->inflight_sent = true;
+	st->files = follow_open_files(d->follow);
+	st->lines = fs->lines;
+	st->bytes = fs->bytes;
+	st->matched = fs->matched;
+	st->unclassified = fs->unclassified;
+	st->long_lines = fs->long_lines;
+	st->rotations = fs->rotations;
+	st->truncations = fs->truncations;
 }
 
 static void
 flush_now(struct daemon *d)
 {
-	struct flush_meta m;
-	const char *fields[16];
-	uint64_t values[16];
-	const struct batch *b;
-
-	if (!follow_is_placed(d->follow) || sink_state(d->sink) != SINK_READY)
-		return;
-	if (d->need_check) {		/* nothing goes out before it */
-		check_offsets(d);
-		return;
-	}
-	if (restore_offsets(d))
-		return;
-	if (d->inflight_argv.n > 0) {
-		send_inflight(d);
-		return;
-	}
-	close_buckets(d);
-	b = agg_cut(d->agg, d->now_ms);
-	if (b == NULL)
-		return;
-	stats_meta(d, &m, fields, values);
-	keys_flush_argv(&d->inflight_argv, &m, b);
-	send_inflight(d);
+	session_flush(d->session);
 }
 
+/* The stored offsets place the files; --once then reads everything, to
+ * the end, and the session flushes at once. */
 static void
-write_codes(struct daemon *d)
-{
-	const struct table *t = d->setup->table;
-	const char *prefix = d->setup->cfg->redis.prefix;
-	struct argv a = { 0 };
-	struct buf key = { 0 }, json = { 0 };
-	size_t i;
-
-	keys_name(&key, prefix, "codes");
-	argv_addstr(&a, "HSET");
-	argv_add(&a, key.p, key.len);
-	for (i = 0; i < table_nclasses(t); i++) {
-		buf_reset(&json);
-		table_class_json(t, i, &json);
-		argv_addstr(&a, table_class_name(t, i));
-		argv_add(&a, json.p, json.len);
-	}
-	(void)send_argv(d, &a, false, note_reply_cb, d);
-	argv_reset(&a);
-	buf_reset(&key);
-	keys_name(&key, prefix, "stats:");
-	buf_puts(&key, d->setup->cfg->host);
-	argv_addstr(&a, "HSET");
-	argv_add(&a, key.p, key.len);
-	argv_addstr(&a, "version");
-	argv_addstr(&a, EW_VERSION);
-	argv_addstr(&a, "started_at");
-	argv_addu64(&a, d->started_s);
-	(void)send_argv(d, &a, false, note_reply_cb, d);
-	argv_free(&a);
-	buf_free(&key);
-	buf_free(&json);
-	d->codes_written = true;
-}
-
-/* SPEC §8: entries of files gone for a day are dropped. */
-static void
-drop_gone_records(struct daemon *d)
-{
-	struct argv a = { 0 };
-	struct buf key = { 0 };
-
-	keys_name(&key, d->setup->cfg->redis.prefix, "offsets:");
-	buf_puts(&key, d->setup->cfg->host);
-	argv_addstr(&a, "HDEL");
-	argv_add(&a, key.p, key.len);
-	follow_gone_fields(d->follow, wall_ms() / 1000, &a);
-	if (a.n > 2)
-		(void)send_argv(d, &a, false, note_reply_cb, d);
-	argv_free(&a);
-	buf_free(&key);
-}
-
-static void
-offsets_reply_cb(void *arg, const struct sink_reply *r)
+loaded_cb(void *arg, const struct session_rec *recs, size_t n,
+    struct argv *drop)
 {
 	struct daemon *d = arg;
 	size_t i;
 
-	d->offsets_loading = false;
-	if (r == NULL || r->type != SINK_REPLY_ARRAY) {
-		if (r != NULL)
-			log_warn("redis: loading offsets failed: %s",
-			    r->str ? r->str : "unexpected reply");
-		return;		/* retried on the next READY or tick */
-	}
 	follow_stored_begin(d->follow);
-	for (i = 0; i + 1 < r->nelem; i += 2)
-		follow_stored_add(d->follow, r->elem[i].str, r->elem[i].len,
-		    r->elem[i + 1].str, r->elem[i + 1].len);
+	for (i = 0; i < n; i++)
+		follow_stored_add(d->follow, recs[i].field, recs[i].flen,
+		    recs[i].value, recs[i].vlen);
 	follow_stored_done(d->follow);
-	drop_gone_records(d);
-	/* --once reads everything now, to the end, and flushes at once */
+	/* SPEC §8: seen_s is wall time, kept across restarts */
+	follow_gone_fields(d->follow, ew_wall_ms() / 1000, drop);
 	read_files(d);
 	if (d->once)
 		d->once_read_done = true;
-	flush_now(d);
-}
-
-/* HGETALL offsets:<host>, the reply to cb. 0 or -ENOTCONN. */
-static int
-get_offsets(struct daemon *d, sink_reply_fn *cb)
-{
-	struct buf key = { 0 };
-	const char *argv[2];
-	size_t len[2];
-	int r;
-
-	keys_name(&key, d->setup->cfg->redis.prefix, "offsets:");
-	buf_puts(&key, d->setup->cfg->host);
-	argv[0] = "HGETALL";
-	len[0] = 7;
-	argv[1] = key.p;
-	len[1] = key.len;
-	r = sink_command(d->sink, 2, argv, len, cb, d);
-	buf_free(&key);
-	return r;
 }
 
 static void
-load_offsets(struct daemon *d)
-{
-	if (d->offsets_loading || sink_state(d->sink) != SINK_READY)
-		return;
-	if (get_offsets(d, offsets_reply_cb) == 0)
-		d->offsets_loading = true;
-}
-
-struct check {
-	const struct sink_reply	*r;	/* HGETALL offsets:<host> */
-	bool			 moved;
-	bool			 any;	/* we believe Redis holds some */
-};
-
-static const char *
-reply_field(const struct sink_reply *r, const char *field)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < r->nelem; i += 2)
-		if (r->elem[i].str != NULL && strcmp(r->elem[i].str, field) == 0)
-			return r->elem[i + 1].str;
-	return NULL;
-}
-
-static bool
-same_str(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
-/* Redis may hold what we last saw acknowledged, or the value the batch
- * in flight moves it to (applied, its reply lost: DUP). */
-static void
-check_one(void *arg, const char *field, const char *stored, const char *sent)
-{
-	struct check *c = arg;
-	const char *v = reply_field(c->r, field);
-
-	c->any = true;
-	if (same_str(v, stored) || (sent != NULL && same_str(v, sent)))
-		return;
-	c->moved = true;
-}
-
-static void
-check_reply_cb(void *arg, const struct sink_reply *r)
+committed_cb(void *arg, const struct batch *b)
 {
 	struct daemon *d = arg;
-	struct check c = { r, false, false };
 
-	d->checking = false;
-	if (r == NULL || r->type != SINK_REPLY_ARRAY) {
-		if (r != NULL)
-			log_warn("redis: checking offsets failed: %s, retrying",
-			    r->str ? r->str : "unexpected reply");
-		return;		/* need_check stays: the next tick retries */
-	}
-	d->need_check = false;
-	agg_stored_foreach(d->agg, check_one, &c);
-	if (r->nelem == 0 && c.any) {
-		/* SPEC §8: an empty hash is a wipe, not a rollback: keep our
-		 * positions and write the records back */
-		wiped(d);
+	follow_committed(d->follow, b);
+}
+
+static void
+conflict_cb(void *arg)
+{
+	struct daemon *d = arg;
+
+	follow_unplace(d->follow);
+}
+
+/* More may be pending already (an outage, --once, stop). */
+static void
+flushed_cb(void *arg)
+{
+	struct daemon *d = arg;
+
+	if ((d->stopping || d->once) && !session_is_flushed(d->session))
 		flush_now(d);
-		return;
-	}
-	if (c.moved) {
-		log_warn("redis: stored offsets differ from the ones we left "
-		    "(restored from an older snapshot?), re-reading from them");
-		conflict(d);
-		return;
-	}
-	flush_now(d);
-}
-
-/* SPEC §8: Redis may have come back from an older snapshot while we were
- * away; a batch sent on top of it would only find CONFLICT if it named a
- * file that moved, and with nothing pending no batch would go at all, so
- * the counts would stay rolled back. Compare first, on every reconnect. */
-static void
-check_offsets(struct daemon *d)
-{
-	if (d->checking || sink_state(d->sink) != SINK_READY)
-		return;
-	if (get_offsets(d, check_reply_cb) == 0)
-		d->checking = true;
-}
-
-static void
-sink_state_cb(void *arg, enum sink_state st, const char *why)
-{
-	struct daemon *d = arg;
-
-	(void)why;
-	if (st != SINK_READY) {
-		if (st == SINK_DOWN)
-			d->st_redis_errors++;
-		return;
-	}
-	if (!d->codes_written)
-		write_codes(d);
-	if (!follow_is_placed(d->follow)) {
-		load_offsets(d);
-		return;
-	}
-	d->need_check = true;
-	check_offsets(d);
+	if (d->stopping && session_is_flushed(d->session))
+		finish(d, DAEMON_OK);
+	check_once_done(d);
 }
 
 /* --- timers and signals ------------------------------------------------ */
@@ -741,10 +274,26 @@ finish(struct daemon *d, enum daemon_result r)
 static void
 check_once_done(struct daemon *d)
 {
-	if (!d->once || !d->once_read_done)
-		return;
-	if (d->inflight_argv.n == 0 && !agg_has_pending(d->agg))
+	if (d->once && d->once_read_done && session_is_flushed(d->session))
 		finish(d, DAEMON_OK);
+}
+
+/* --once: everything read once is in Redis, or Redis stayed away for
+ * ONCE_REDIS_WAIT_MS (on the monotonic clock). */
+static void
+once_tick(struct daemon *d)
+{
+	if ((!session_is_loaded(d->session) ||
+	    session_link(d->session) != SINK_READY) &&
+	    uv_now(&d->loop) > d->once_deadline) {
+		ew_err_set(d->err, NULL, 0, 0, "redis: unreachable at %s%s",
+		    d->setup->cfg->redis.url, d->once_read_done ?
+		    ", counts not written" : "");
+		finish(d, DAEMON_REDIS_DOWN);
+		return;
+	}
+	flush_now(d);
+	check_once_done(d);
 }
 
 static void
@@ -753,38 +302,15 @@ flush_timer_cb(uv_timer_t *h)
 	struct daemon *d = container_of(h, struct daemon, flush_timer);
 
 	if (d->stopping) {
-		if (d->inflight_argv.n == 0 && !agg_has_pending(d->agg))
+		if (session_is_flushed(d->session))
 			finish(d, DAEMON_OK);
 		flush_now(d);
 		return;
 	}
 	if (d->once) {
-		if (!follow_is_placed(d->follow)) {
-			if (uv_now(&d->loop) > d->once_deadline) {
-				ew_err_set(d->err, NULL, 0, 0, "redis: "
-				    "unreachable at %s", d->setup->cfg->redis.url);
-				finish(d, DAEMON_REDIS_DOWN);
-			}
-			load_offsets(d);
-			return;
-		}
-		if (!d->once_read_done) {
-			read_files(d);
-			d->once_read_done = true;
-		}
-		if (sink_state(d->sink) != SINK_READY &&
-		    uv_now(&d->loop) > d->once_deadline) {
-			ew_err_set(d->err, NULL, 0, 0, "redis: unreachable at "
-			    "%s, counts not written", d->setup->cfg->redis.url);
-			finish(d, DAEMON_REDIS_DOWN);
-			return;
-		}
-		flush_now(d);
-		check_once_done(d);
+		once_tick(d);
 		return;
 	}
-	if (!follow_is_placed(d->follow))
-		load_offsets(d);
 	read_files(d);
 	detect(d);
 	flush_now(d);
@@ -804,7 +330,7 @@ report_status(struct daemon *d)
 		    (double)(now - d->status_ms);
 	notify_status(d->notify, "%zu files, %.0f lines/s, redis %s",
 	    follow_open_files(d->follow), rate,
-	    sink_state_name(sink_state(d->sink)));
+	    sink_state_name(session_link(d->session)));
 	d->status_lines = lines;
 	d->status_ms = now;
 }
@@ -838,29 +364,22 @@ stop_cb(uv_signal_t *h, int signum)
 	d->stopping = true;
 	notify_stopping(d->notify);
 	notify_status_force(d->notify, "stopping: flushing to Redis");
-	read_files(d);
+	if (session_is_loaded(d->session))
+		read_files(d);
 	flush_now(d);
 	uv_timer_start(&d->stop_timer, stop_timer_cb, STOP_FLUSH_MS, 0);
-	if (d->inflight_argv.n == 0 && !agg_has_pending(d->agg))
+	if (session_is_flushed(d->session))
 		finish(d, DAEMON_OK);
 }
 
-static char	*redis_password(const struct config *cfg, struct ew_err *err);
-
-static struct sink *
-make_sink(struct daemon *d, const struct config_redis *rc,
-    const char *password, struct ew_err *err)
+static char *
+redis_password(const struct config *cfg, struct ew_err *err)
 {
-	struct sink_opts so = { 0 };
-
-	so.url = rc->url;
-	so.password = password;
-	so.connect_timeout_ms = rc->connect_timeout_ms;
-	so.reply_timeout_ms = EW_MAX(5000, 4 * rc->flush_interval_ms);
-	so.script = keys_flush_script();
-	so.on_state = sink_state_cb;
-	so.arg = d;
-	return sink_create(&d->loop, &so, err);
+	/* config.c already made $CREDENTIALS_DIRECTORY/redis-password the
+	 * password_file under systemd when the config names none */
+	if (cfg->redis.password_file[0] == '\0')
+		return NULL;
+	return sink_read_password(cfg->redis.password_file, err);
 }
 
 static void
@@ -872,43 +391,45 @@ free_password(char *pw)
 	free(pw);
 }
 
-/* SPEC §10: a reload that changes how Redis is reached (url, password,
- * time-outs) takes a new link; the old one is closed, its callbacks get
- * NULL and the batch in flight goes again, identical, on the new one
- * (SPEC §8). Returns 0, or -1 with err and nothing changed. */
-static int
-reload_sink(struct daemon *d, const struct config *cfg, struct ew_err *err)
+static void
+make_opts(struct daemon *d, const struct config *cfg, const char *password,
+    struct session_opts *o)
 {
-	const struct config_redis *old = &d->setup->cfg->redis;
-	const struct config_redis *rc = &cfg->redis;
-	struct sink *s, *prev;
+	memset(o, 0, sizeof(*o));
+	o->redis = &cfg->redis;
+	o->host = cfg->host;
+	o->password = password;
+	o->class_names = (const char *const *)d->class_names;
+	o->on_loaded = loaded_cb;
+	o->on_committed = committed_cb;
+	o->on_conflict = conflict_cb;
+	o->on_flushed = flushed_cb;
+	o->on_stats = stats_cb;
+	o->arg = d;
+}
+
+/* SPEC §10: a reload that changes how Redis is reached takes a new link
+ * (the session decides). Returns 0, or -1 with err and nothing changed. */
+static int
+reload_session(struct daemon *d, const struct config *cfg,
+    struct ew_err *err)
+{
+	struct session_opts o;
 	char *pw;
+	int r;
 
 	pw = redis_password(cfg, err);
 	if (err->msg[0] != '\0')
 		return -1;
-	if (strcmp(old->url, rc->url) == 0 && same_str(pw, d->password) &&
-	    old->connect_timeout_ms == rc->connect_timeout_ms &&
-	    old->flush_interval_ms == rc->flush_interval_ms) {
-		free_password(pw);
-		return 0;
-	}
-	s = make_sink(d, rc, pw, err);
-	if (s == NULL) {
-		free_password(pw);
+	make_opts(d, cfg, pw, &o);
+	r = session_reload(d->session, &o, err);
+	free_password(pw);
+	if (r < 0)
 		return -1;
-	}
-	log_info("reload: new Redis settings, reconnecting");
-	prev = d->sink;
-	d->sink = s;		/* NULL replies from prev see the new one */
-	d->offsets_loading = false;
-	d->checking = false;
-	sink_close(prev);
-	free_password(d->password);
-	d->password = pw;
-	if (old->flush_interval_ms != rc->flush_interval_ms)
+	if (d->setup->cfg->redis.flush_interval_ms !=
+	    cfg->redis.flush_interval_ms)
 		uv_timer_start(&d->flush_timer, flush_timer_cb,
-		    rc->flush_interval_ms, rc->flush_interval_ms);
+		    cfg->redis.flush_interval_ms, cfg->redis.flush_interval_ms);
 	return 0;
 }
 
@@ -933,14 +454,8 @@ reload_config(struct daemon *d, char *msg, size_t msglen)
 		setup_destroy(s);
 		return -1;
 	}
-	if (reload_sink(d, s->cfg, &err) < 0) {
-		ew_err_format(&err, msg, msglen);
-		log_err("reload: %s; keeping the running config", msg);
-		free(map);
-		setup_destroy(s);
-		return -1;
-	}
-	if (follow_reload(d->follow, s, map, uncl, &err) < 0) {
+	if (reload_session(d, s->cfg, &err) < 0 ||
+	    follow_reload(d->follow, s, map, uncl, &err) < 0) {
 		ew_err_format(&err, msg, msglen);
 		log_err("reload: %s; keeping the running config", msg);
 		free(map);
@@ -949,14 +464,12 @@ reload_config(struct daemon *d, char *msg, size_t msglen)
 	}
 	spike_reload(d->spike, &s->cfg->alerts);
 	spike_classes(d, s->table, map);
+	session_set_table(d->session, s->table);
 	setup_destroy(d->setup);
 	d->setup = s;
 	free(d->class_map);
 	d->class_map = map;
 	d->uncl_id = uncl;
-	d->codes_written = false;
-	if (sink_state(d->sink) == SINK_READY)
-		write_codes(d);
 	log_info("reload: %s in force", d->config_path);
 	return 0;
 }
@@ -978,16 +491,6 @@ hup_cb(uv_signal_t *h, int signum)
 }
 
 /* --- set-up and tear-down ---------------------------------------------- */
-
-static char *
-redis_password(const struct config *cfg, struct ew_err *err)
-{
-	/* config.c already made $CREDENTIALS_DIRECTORY/redis-password the
-	 * password_file under systemd when the config names none */
-	if (cfg->redis.password_file[0] == '\0')
-		return NULL;
-	return sink_read_password(cfg->redis.password_file, err);
-}
 
 static void
 close_walk_cb(uv_handle_t *h, void *arg)
@@ -1013,15 +516,16 @@ daemon_run(const char *config_path, bool once, struct ew_err *err)
 {
 	struct daemon *d = xcalloc(1, sizeof(*d));
 	const struct config_redis *rc;
+	struct session_opts so;
 	enum daemon_result res;
-	uint64_t cell = 0, now_s;
+	uint64_t cell = 0;
+	char *pw;
 	size_t i;
 
 	d->config_path = config_path;
 	d->once = once;
 	d->err = err;
 	d->result = DAEMON_FAIL;
-	d->started_s = wall_ms() / 1000;
 	raise_nofile();
 	uv_loop_init(&d->loop);
 	d->setup = setup_load(config_path, err);
@@ -1038,26 +542,23 @@ daemon_run(const char *config_path, bool once, struct ew_err *err)
 	d->spike = spike_create(&d->setup->cfg->alerts);
 	spike_classes(d, d->setup->table, d->class_map);
 	rc = &d->setup->cfg->redis;
-	now_s = d->started_s;
-	for (i = 0; i < rc->nbuckets; i++) {
-		uint64_t res_s = EW_MAX(rc->buckets[i].res_ms / 1000, 1);
-
-		cell = gcd(cell, res_s);
-		/* buckets before this start are not closed by us */
-		d->last_closed[i] = keys_bucket_start(now_s, res_s) - res_s;
-	}
+	for (i = 0; i < rc->nbuckets; i++)
+		cell = gcd(cell, EW_MAX(rc->buckets[i].res_ms / 1000, 1));
 	d->agg = agg_create(MAX_CLASSES, cell ? cell : 1);
 
-	d->password = redis_password(d->setup->cfg, err);
+	pw = redis_password(d->setup->cfg, err);
 	if (err->msg[0] != '\0') {
 		res = DAEMON_CONFIG;
 		goto out;
 	}
-	d->sink = make_sink(d, rc, d->password, err);
-	if (d->sink == NULL) {
+	make_opts(d, d->setup->cfg, pw, &so);
+	d->session = session_create(&d->loop, d->agg, &so, err);
+	free_password(pw);
+	if (d->session == NULL) {
 		res = DAEMON_CONFIG;
 		goto out;
 	}
+	session_set_table(d->session, d->setup->table);
 	d->follow = follow_create(&d->loop, d->setup, d->agg, d->class_map,
 	    d->uncl_id, err);
 	if (d->follow == NULL) {
@@ -1089,7 +590,7 @@ daemon_run(const char *config_path, bool once, struct ew_err *err)
 		notify_ready(d->notify);
 		notify_status_force(d->notify, "%zu files, redis %s",
 		    follow_open_files(d->follow),
-		    sink_state_name(sink_state(d->sink)));
+		    sink_state_name(session_link(d->session)));
 		d->status_ms = uv_now(&d->loop);
 	}
 
@@ -1097,7 +598,7 @@ daemon_run(const char *config_path, bool once, struct ew_err *err)
 	res = d->result;
 out:
 	notify_close(d->notify);
-	sink_close(d->sink);
+	session_close(d->session);
 	follow_close(d->follow);
 	uv_walk(&d->loop, close_walk_cb, NULL);
 	uv_run(&d->loop, UV_RUN_DEFAULT);
@@ -1106,10 +607,8 @@ out:
 	for (i = 0; i < d->nclass_names; i++)
 		free(d->class_names[i]);
 	free(d->class_map);
-	argv_free(&d->inflight_argv);
 	agg_destroy(d->agg);
 	spike_destroy(d->spike);
-	free_password(d->password);
 	setup_destroy(d->setup);
 	free(d);
 	return res;

@@ -14,6 +14,8 @@
  *   nstats,   then nstats x (field, value)
  *   nalerts,  then per alert: field ("<class>@<host>"), event ("firing" or
  *             "resolved"), json, nkv, nkv x (stream field, value)
+ *   resync    ("1": rewrite this host's `P alerts:active` fields, "0": no)
+ *   nactive,  then nactive x (field, json): the host's firing alerts
  *
  * Only classes with a non-zero count are sent. The script parses all of
  * ARGV before its first write, because Redis keeps the writes a script made
@@ -179,6 +181,12 @@ static const char flush_script[] =
 "  for j = 1, takenum() do al.kv[j] = take() end\n"
 "  alerts[a] = al\n"
 "end\n"
+"local resync = takenum() == 1\n"
+"local active = {}\n"
+"for a = 1, takenum() do\n"
+"  local field = take()\n"
+"  active[field] = take()\n"
+"end\n"
 "\n"
 "-- Compare-and-set of the offsets (SPEC §8).\n"
 "local okey = prefix .. 'offsets:' .. host\n"
@@ -281,6 +289,21 @@ static const char flush_script[] =
 "    redis.call('HSET', akey .. ':active', al.field, al.json)\n"
 "  else\n"
 "    redis.call('HDEL', akey .. ':active', al.field)\n"
+"  end\n"
+"end\n"
+"\n"
+"-- SPEC 8: after a rollback (CONFLICT, WIPED) Redis again says what is\n"
+"-- firing on this host: its fields are exactly the active ones.\n"
+"if resync then\n"
+"  local activekey = akey .. ':active'\n"
+"  local suffix = '@' .. host\n"
+"  for _, f in ipairs(redis.call('HKEYS', activekey)) do\n"
+"    if string.sub(f, -#suffix) == suffix and active[f] == nil then\n"
+"      redis.call('HDEL', activekey, f)\n"
+"    end\n"
+"  end\n"
+"  for f, json in pairs(active) do\n"
+"    redis.call('HSET', activekey, f, json)\n"
 "  end\n"
 "end\n"
 "\n"
@@ -397,6 +420,87 @@ keys_flush_argv(struct argv *out, const struct flush_meta *m,
 		for (k = 0; k < al->nkv; k++)
 			argv_addstr(out, al->kv[k]);
 	}
+
+	argv_addstr(out, m->resync ? "1" : "0");
+	argv_addu64(out, m->resync ? m->nactive : 0);
+	for (i = 0; m->resync && i < 2 * m->nactive; i++)
+		argv_addstr(out, m->active[i]);
+}
+
+/* The fields in SPEC §7's order; num: a JSON number, not a string. */
+static void
+alert_kv(struct argv *kv, struct buf *json, const char *name,
+    const char *value, size_t len, bool num)
+{
+	argv_addstr(kv, name);
+	argv_add(kv, value, len);
+	if (json->len > 1)	/* past the "{" */
+		buf_puts(json, ",");
+	buf_json_str(json, name, strlen(name));
+	buf_puts(json, ":");
+	if (num)
+		buf_append(json, value, len);
+	else
+		buf_json_str(json, value, len);
+}
+
+static void
+alert_str(struct argv *kv, struct buf *json, const char *name,
+    const char *value)
+{
+	alert_kv(kv, json, name, value, strlen(value), false);
+}
+
+/* A number through buf_num (SPEC §7: `10`, `48.1`). */
+static void
+alert_num(struct argv *kv, struct buf *json, const char *name, double v)
+{
+	struct buf tmp = { 0 };
+
+	buf_num(&tmp, v);
+	alert_kv(kv, json, name, tmp.p, tmp.len, true);
+	buf_free(&tmp);
+}
+
+static void
+alert_u64(struct argv *kv, struct buf *json, const char *name, uint64_t v)
+{
+	char tmp[24];
+	int len = snprintf(tmp, sizeof(tmp), "%" PRIu64, v);
+
+	alert_kv(kv, json, name, tmp, (size_t)len, true);
+}
+
+void
+keys_alert(const struct keys_alert *a, struct buf *field, struct argv *kv,
+    struct buf *json)
+{
+	struct buf id = { 0 };
+
+	argv_reset(kv);
+	buf_reset(field);
+	buf_reset(json);
+	buf_printf(field, "%s@%s", a->name, a->host);
+	buf_printf(&id, "%s:%" PRIu64 ":%" PRIu64, a->host, a->run, a->n);
+	buf_puts(json, "{");
+	alert_str(kv, json, "event", a->firing ? "firing" : "resolved");
+	alert_str(kv, json, "id", id.p);
+	alert_str(kv, json, "name", a->name);
+	if (a->code >= 0)
+		alert_num(kv, json, "code", a->code);
+	else
+		alert_kv(kv, json, "code", "null", 4, true);
+	alert_str(kv, json, "category", a->category);
+	alert_str(kv, json, "severity", a->severity);
+	alert_str(kv, json, "host", a->host);
+	alert_str(kv, json, "rule", a->rule);
+	alert_u64(kv, json, "window_s", a->window_s);
+	alert_u64(kv, json, "count", a->count);
+	alert_num(kv, json, "baseline", a->baseline);
+	alert_num(kv, json, "threshold", a->threshold);
+	alert_u64(kv, json, "ts", a->ts_ms);
+	buf_puts(json, "}");
+	buf_free(&id);
 }
 
 void
@@ -413,25 +517,16 @@ keys_offset_value(struct buf *out, const struct offset_rec *r)
 	    r->seen_s, r->path);
 }
 
-/* Decimal digits only (no sign, no blanks, no overflow); *s moves past
- * them. Returns 0 or -1. */
+/* Decimal digits (no sign, no blanks, no overflow) through the one
+ * parser; *s moves past them. Returns 0 or -1. */
 static int
 parse_dec(const char **s, uint64_t *out)
 {
-	const char *p = *s;
-	uint64_t v = 0;
-	unsigned d;
+	size_t n = ew_parse_dec(*s, SIZE_MAX, UINT64_MAX, out);
 
-	if (*p < '0' || *p > '9')
+	if (n == 0)
 		return -1;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		d = (unsigned)(*p - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	*out = v;
-	*s = p;
+	*s += n;
 	return 0;
 }
 

@@ -34,7 +34,9 @@ void		 keys_name(struct buf *out, const char *prefix,
 uint64_t	 keys_bucket_start(uint64_t t_s, uint64_t res_s);
 
 /* The flush script (Lua). Its reply: "OK", "DUP", "WIPED" (the offsets
- * hash was missing: applied, positions kept), or "CONFLICT". */
+ * hash was missing: applied, positions kept), or "CONFLICT". With resync,
+ * `P alerts:active` keeps of this host's fields exactly the active ones
+ * (other hosts' fields are left alone). */
 const char	*keys_flush_script(void);
 
 /* What a flush carries besides the batch. */
@@ -48,11 +50,44 @@ struct flush_meta {
 	const char	*const *stat_fields;	/* stats:<host> fields */
 	const uint64_t	*stat_values;
 	size_t		 nstats;
+	/* SPEC §8: after a CONFLICT or WIPED, this host's firing alerts
+	 * replace its fields in `P alerts:active` (set after the batch's own
+	 * alert events). */
+	bool		 resync;
+	const char	*const *active;	/* field, json, field, json, ... */
+	size_t		 nactive;	/* pairs */
 };
 
 /* The script's ARGV for a batch (no EVALSHA, sha or numkeys). */
 void		 keys_flush_argv(struct argv *out, const struct flush_meta *m,
 		    const struct batch *b);
+
+/* An alert event (SPEC §7). Strings are borrowed for the call. */
+struct keys_alert {
+	bool		 firing;	/* false: resolved */
+	const char	*host;
+	uint64_t	 run;		/* this run of the daemon: its start,
+					 * unix s */
+	uint64_t	 n;		/* 1, 2, ... per run */
+	const char	*name;		/* class */
+	int		 code;		/* -1: none (JSON null) */
+	const char	*category;
+	const char	*severity;
+	const char	*rule;
+	uint64_t	 window_s;
+	uint64_t	 count;
+	double		 baseline;
+	double		 threshold;
+	uint64_t	 ts_ms;		/* wall clock, unix ms */
+};
+
+/* The event as Redis gets it: its `P alerts:active` field
+ * "<name>@<host>" into field, the `P alerts` stream's field/value pairs
+ * into kv, and the same fields as one JSON object into json (numbers as
+ * numbers). All three are reset first. Numbers are written as buf_num
+ * writes them: `10`, `48.1`. */
+void		 keys_alert(const struct keys_alert *a, struct buf *field,
+		    struct argv *kv, struct buf *json);
 
 /* Offset records (SPEC §8): field "<dev>:<ino>", value
  * "<offset> <fp_len> <fp_hash> <tail_hash> <seen_s> <path>" with hashes

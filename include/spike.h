@@ -6,10 +6,12 @@
  * resolved and cooldown. Core module: no clock, no I/O, no logging; time
  * comes in as now_ms, events go out through a callback.
  *
- * Time: now_ms is any millisecond clock that does not step (the daemon's
- * wall clock in ms); second s is [s * 1000, s * 1000 + 1000). The detector
- * starts at its first spike_observe or spike_tick. Closing second s
- * evaluates the window (s - W, s]; an event's ts_ms is s * 1000. Adaptive
+ * Time: now_ms is a millisecond clock that never steps (SPEC §6: the
+ * daemon passes the monotonic uv_now, never the wall clock); second s is
+ * [s * 1000, s * 1000 + 1000). The detector starts at its first
+ * spike_observe or spike_tick. Closing second s evaluates the window
+ * (s - W, s]; an event's ts_ms is s * 1000 on that same clock, and whoever
+ * writes the event converts it to wall time. Adaptive
  * rules arm once B/2 has passed since the start; static rules need no
  * baseline and fire from the first second.
  */
@@ -43,8 +45,8 @@ struct spike_event {
 	uint64_t	 count;		/* X: lines in (s - W, s] */
 	double		 baseline;	/* mu, frozen at firing */
 	double		 threshold;	/* the level L, frozen at firing */
-	uint64_t	 ts_ms;		/* s * 1000: the second that fired or
-					 * resolved */
+	uint64_t	 ts_ms;		/* s * 1000 on now_ms's clock: the
+					 * second that fired or resolved */
 };
 
 /* Called once per event, in time order (then class order). ev and its

@@ -1,5 +1,5 @@
 # Spike alerts end to end (SPEC §7, §9): a paced Punishment burst in a
-# real file; the firing entry is in Redis within 2 s of the line that
+# real file; numbers as SPEC §7 writes them (threshold 20, not 20.000); the firing entry is in Redis within 2 s of the line that
 # crossed the level (measured), the subscriber got the same JSON,
 # alerts:active has the field, and the resolved entry follows and removes
 # it. Then the example notifier reads both through a consumer group.
@@ -40,11 +40,12 @@ echo "firing alert in Redis ${ms} ms after the crossing line"
 entry=$(rc XRANGE errwatch:alerts - + | tr '\n' ' ')
 for want in "event firing" "name Punishment" "code 461" "category account" \
     "severity critical" "host testhost" "rule Punishment" "window_s 5" \
-    "count 20" "threshold 20.000"; do
+    "count 20" "threshold 20"; do
 	case " $entry " in *" $want "*) ;; *) fail "entry lacks '$want': $entry" ;; esac
 done
 active=$(rc HGET errwatch:alerts:active Punishment@testhost)
-case $active in *'"event":"firing"'*'"count":20'*) ;; *) fail "active: $active" ;; esac
+case $active in *'"event":"firing"'*'"count":20,'*'"threshold":20,'*) ;;
+*) fail "active: $active" ;; esac
 wait_for 50 0.1 grep -q '"event":"firing"' "$T/sub.out" || fail "no published JSON"
 grep -qF "$active" "$T/sub.out" || fail "published JSON differs from alerts:active"
 

@@ -310,7 +310,7 @@ test_flush_argv(void)
 	    "1|12345|1|"
 	    "1|2|1699999980|"
 	    "2|lines|100|matched|7|"
-	    "0");
+	    "0|0|0");
 	argv_free(&a);
 	buf_free(&j);
 	agg_batch_destroy(b);
@@ -460,14 +460,15 @@ key_int(const char *c, const char *key)
 
 /* Runs the script with EVAL and returns its reply string in out. */
 static void
-flush(const struct batch *b, char *out, size_t len)
+flush_meta(const struct flush_meta *m, const struct batch *b, char *out,
+    size_t len)
 {
 	struct argv a = { 0 };
 	const char **argv;
 	size_t *lens, i;
 	redisReply *r;
 
-	keys_flush_argv(&a, &meta, b);
+	keys_flush_argv(&a, m, b);
 	argv = xcalloc(a.n + 3, sizeof(*argv));
 	lens = xcalloc(a.n + 3, sizeof(*lens));
 	argv[0] = "EVAL";
@@ -488,6 +489,12 @@ flush(const struct batch *b, char *out, size_t len)
 	free(argv);
 	free(lens);
 	argv_free(&a);
+}
+
+static void
+flush(const struct batch *b, char *out, size_t len)
+{
+	flush_meta(&meta, b, out, len);
 }
 
 struct hval {
@@ -814,6 +821,121 @@ test_script_alerts(void)
 	agg_batch_destroy(b);
 }
 
+/* --- alert events (SPEC §7) --------------------------------------------- */
+
+struct alert_case {
+	struct keys_alert	 a;
+	const char		*field;
+	const char		*json;
+	const char		*baseline;	/* the stream's values */
+	const char		*threshold;
+};
+
+static const struct alert_case alert_cases[] = {
+	{ { true, "h1", 1700000000, 3, "Punishment", 461, "Account",
+	    "warning", "default", 60, 57, 48.1, 10, 1700000123000 },
+	  "Punishment@h1",
+	  "{\"event\":\"firing\",\"id\":\"h1:1700000000:3\","
+	  "\"name\":\"Punishment\",\"code\":461,\"category\":"
+	  "\"Account\",\"severity\":\"warning\",\"host\":\"h1\","
+	  "\"rule\":\"default\",\"window_s\":60,\"count\":57,"
+	  "\"baseline\":48.1,\"threshold\":10,\"ts\":1700000123000}",
+	  "48.1", "10" },
+	/* no code: JSON null; a rounded baseline loses its zeros */
+	{ { false, "web-2", 5, 1, "Odd \"x\"", -1, "", "critical",
+	    "category:Net", 300, 0, 0.12349, 20.5, 42 },
+	  "Odd \"x\"@web-2",
+	  "{\"event\":\"resolved\",\"id\":\"web-2:5:1\","
+	  "\"name\":\"Odd \\\"x\\\"\",\"code\":null,\"category\":"
+	  "\"\",\"severity\":\"critical\",\"host\":\"web-2\","
+	  "\"rule\":\"category:Net\",\"window_s\":300,\"count\":0,"
+	  "\"baseline\":0.123,\"threshold\":20.5,\"ts\":42}",
+	  "0.123", "20.5" },
+};
+
+static void
+test_alert(void)
+{
+	static const char *const names[] = { "event", "id", "name", "code",
+	    "category", "severity", "host", "rule", "window_s", "count",
+	    "baseline", "threshold", "ts" };
+	struct buf field = { 0 }, json = { 0 };
+	struct argv kv = { 0 };
+	size_t i, j;
+
+	for (i = 0; i < ARRAY_SIZE(alert_cases); i++) {
+		const struct alert_case *c = &alert_cases[i];
+
+		keys_alert(&c->a, &field, &kv, &json);
+		CHECK_STR_EQ(field.p, c->field);
+		CHECK_STR_EQ(json.p, c->json);
+		CHECK_UINT_EQ(kv.n, 2 * ARRAY_SIZE(names));
+		for (j = 0; j < ARRAY_SIZE(names); j++)
+			CHECK_STR_EQ(kv.v[2 * j], names[j]);
+		CHECK_STR_EQ(kv.v[1], c->a.firing ? "firing" : "resolved");
+		CHECK_STR_EQ(kv.v[21], c->baseline);
+		CHECK_STR_EQ(kv.v[23], c->threshold);
+	}
+	buf_free(&field);
+	buf_free(&json);
+	argv_free(&kv);
+}
+
+/* SPEC §8: with resync, this host's alerts:active fields become exactly
+ * the active ones; other hosts' fields stay. */
+struct resync_case {
+	const char	*field;
+	const char	*before;	/* NULL: absent */
+	const char	*after;		/* NULL: absent */
+};
+
+static const struct resync_case resync_cases[] = {
+	{ "A@h1", "{\"a\":1}", "{\"a\":2}" },	/* still firing: new JSON */
+	{ "B@h1", "{\"b\":1}", NULL },	/* resolved in a lost flush */
+	{ "D@h1", NULL, "{\"d\":1}" },	/* fired in a lost flush */
+	{ "C@h2", "{\"c\":1}", "{\"c\":1}" },	/* another host's */
+	{ "E@h12", "{\"e\":1}", "{\"e\":1}" },	/* a longer host name */
+};
+
+static void
+test_script_resync(void)
+{
+	static const struct move mv[] = { { "9:7", "", "R1" } };
+	static const struct move mv2[] = { { "9:7", "R1", "R2" } };
+	static const char *const active[] = { "A@h1", "{\"a\":2}", "D@h1",
+	    "{\"d\":1}" };
+	struct flush_meta m = meta;
+	struct batch *b = batch_make(mv, 1, 0);
+	char out[64], v[256];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(resync_cases); i++)
+		if (resync_cases[i].before != NULL)
+			freeReplyObject(redisCommand(rc, "HSET %s %s %s",
+			    "ew:alerts:active", resync_cases[i].field,
+			    resync_cases[i].before));
+	/* without resync nothing changes */
+	flush(b, out, sizeof(out));
+	CHECK_STR_EQ(out, "OK");
+	CHECK_INT_EQ(key_int("HLEN", "ew:alerts:active"), 4);
+	agg_batch_destroy(b);
+
+	m.resync = true;
+	m.active = active;
+	m.nactive = 2;
+	b = batch_make(mv2, 1, 0);
+	flush_meta(&m, b, out, sizeof(out));
+	CHECK_STR_EQ(out, "OK");
+	for (i = 0; i < ARRAY_SIZE(resync_cases); i++) {
+		hget_str("ew:alerts:active", resync_cases[i].field, v,
+		    sizeof(v));
+		CHECK_STR_EQ(v, resync_cases[i].after != NULL ?
+		    resync_cases[i].after : "(nil)");
+	}
+	CHECK_INT_EQ(key_int("HLEN", "ew:alerts:active"), 4);
+	agg_batch_destroy(b);
+}
+
 int
 main(void)
 {
@@ -822,12 +944,14 @@ main(void)
 	test_offset_roundtrip();
 	test_offset_malformed();
 	test_flush_argv();
+	test_alert();
 
 	redis_start();
 	test_script_cas();
 	test_script_uncl();
 	test_script_close();
 	test_script_alerts();
+	test_script_resync();
 	redisFree(rc);
 	rc = NULL;
 	redis_cleanup();
