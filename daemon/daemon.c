@@ -23,6 +23,7 @@
 #include "keys.h"
 #include "log.h"
 #include "notify.h"
+#include "redisurl.h"
 #include "setup.h"
 #include "session.h"
 #include "sink.h"
@@ -33,7 +34,6 @@
 #define RESCAN_MS		1000		/* SPEC §6 safety net */
 #define STOP_FLUSH_MS		5000		/* SPEC §10 */
 #define ONCE_REDIS_WAIT_MS	10000		/* --once gives up after */
-#define MAX_CLASSES		256
 
 struct daemon {
 	uv_loop_t	 loop;
@@ -50,7 +50,7 @@ struct daemon {
 	uv_signal_t	 sig_term, sig_int, sig_hup;
 
 	/* Class names by stable id; a table's classes map onto them. */
-	char		*class_names[MAX_CLASSES];
+	char		*class_names[SETUP_MAX_CLASSES];
 	size_t		 nclass_names;
 	size_t		*class_map;	/* table class -> id */
 	size_t		 uncl_id;
@@ -100,7 +100,7 @@ class_id(struct daemon *d, const char *name)
 	for (i = 0; i < d->nclass_names; i++)
 		if (strcmp(d->class_names[i], name) == 0)
 			return i;
-	if (d->nclass_names == MAX_CLASSES)
+	if (d->nclass_names == SETUP_MAX_CLASSES)
 		return SIZE_MAX;
 	d->class_names[d->nclass_names] = xstrdup(name);
 	return d->nclass_names++;
@@ -177,7 +177,7 @@ alert_cb(void *arg, const struct spike_event *ev)
 static void
 detect(struct daemon *d)
 {
-	uint64_t fresh[MAX_CLASSES];
+	uint64_t fresh[SETUP_MAX_CLASSES];
 	size_t i;
 
 	follow_take_fresh(d->follow, fresh, d->nclass_names);
@@ -286,9 +286,12 @@ once_tick(struct daemon *d)
 	if ((!session_is_loaded(d->session) ||
 	    session_link(d->session) != SINK_READY) &&
 	    uv_now(&d->loop) > d->once_deadline) {
+		char where[300];
+
+		redisurl_where(&d->setup->cfg->redis.target, where,
+		    sizeof(where));
 		ew_err_set(d->err, NULL, 0, 0, "redis: unreachable at %s%s",
-		    d->setup->cfg->redis.url, d->once_read_done ?
-		    ", counts not written" : "");
+		    where, d->once_read_done ? ", counts not written" : "");
 		finish(d, DAEMON_REDIS_DOWN);
 		return;
 	}
@@ -372,33 +375,13 @@ stop_cb(uv_signal_t *h, int signum)
 		finish(d, DAEMON_OK);
 }
 
-static char *
-redis_password(const struct config *cfg, struct ew_err *err)
-{
-	/* config.c already made $CREDENTIALS_DIRECTORY/redis-password the
-	 * password_file under systemd when the config names none */
-	if (cfg->redis.password_file[0] == '\0')
-		return NULL;
-	return sink_read_password(cfg->redis.password_file, err);
-}
-
 static void
-free_password(char *pw)
-{
-	if (pw == NULL)
-		return;
-	explicit_bzero(pw, strlen(pw));
-	free(pw);
-}
-
-static void
-make_opts(struct daemon *d, const struct config *cfg, const char *password,
+make_opts(struct daemon *d, const struct config *cfg,
     struct session_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->redis = &cfg->redis;
 	o->host = cfg->host;
-	o->password = password;
 	o->class_names = (const char *const *)d->class_names;
 	o->on_loaded = loaded_cb;
 	o->on_committed = committed_cb;
@@ -415,16 +398,9 @@ reload_session(struct daemon *d, const struct config *cfg,
     struct ew_err *err)
 {
 	struct session_opts o;
-	char *pw;
-	int r;
 
-	pw = redis_password(cfg, err);
-	if (err->msg[0] != '\0')
-		return -1;
-	make_opts(d, cfg, pw, &o);
-	r = session_reload(d->session, &o, err);
-	free_password(pw);
-	if (r < 0)
+	make_opts(d, cfg, &o);
+	if (session_reload(d->session, &o, err) < 0)
 		return -1;
 	if (d->setup->cfg->redis.flush_interval_ms !=
 	    cfg->redis.flush_interval_ms)
@@ -449,8 +425,8 @@ reload_config(struct daemon *d, char *msg, size_t msglen)
 	}
 	if (map_classes(d, s->table, &map, &uncl) < 0) {
 		log_err("reload: more than %d classes in all; keeping the "
-		    "running config", MAX_CLASSES);
-		snprintf(msg, msglen, "more than %d classes", MAX_CLASSES);
+		    "running config", SETUP_MAX_CLASSES);
+		snprintf(msg, msglen, "more than %d classes", SETUP_MAX_CLASSES);
 		setup_destroy(s);
 		return -1;
 	}
@@ -519,7 +495,6 @@ daemon_run(const char *config_path, bool once, struct ew_err *err)
 	struct session_opts so;
 	enum daemon_result res;
 	uint64_t cell = 0;
-	char *pw;
 	size_t i;
 
 	d->config_path = config_path;
@@ -535,7 +510,7 @@ daemon_run(const char *config_path, bool once, struct ew_err *err)
 	}
 	if (map_classes(d, d->setup->table, &d->class_map, &d->uncl_id) < 0) {
 		ew_err_set(err, config_path, 0, 0, "table: more than %d "
-		    "classes", MAX_CLASSES);
+		    "classes", SETUP_MAX_CLASSES);
 		res = DAEMON_CONFIG;
 		goto out;
 	}
@@ -544,16 +519,12 @@ daemon_run(const char *config_path, bool once, struct ew_err *err)
 	rc = &d->setup->cfg->redis;
 	for (i = 0; i < rc->nbuckets; i++)
 		cell = gcd(cell, EW_MAX(rc->buckets[i].res_ms / 1000, 1));
-	d->agg = agg_create(MAX_CLASSES, cell ? cell : 1);
+	d->agg = agg_create(SETUP_MAX_CLASSES, cell ? cell : 1);
 
-	pw = redis_password(d->setup->cfg, err);
-	if (err->msg[0] != '\0') {
-		res = DAEMON_CONFIG;
-		goto out;
-	}
-	make_opts(d, d->setup->cfg, pw, &so);
+	/* config_load resolved the URL and the credential (SPEC §2: so
+	 * --check-config sees every error) */
+	make_opts(d, d->setup->cfg, &so);
 	d->session = session_create(&d->loop, d->agg, &so, err);
-	free_password(pw);
 	if (d->session == NULL) {
 		res = DAEMON_CONFIG;
 		goto out;

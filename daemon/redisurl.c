@@ -64,6 +64,22 @@ same(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
+void
+redisurl_where(const struct redisurl *u, char *out, size_t len)
+{
+	int n;
+
+	if (u->scheme == REDISURL_UNIX)
+		n = snprintf(out, len, "unix %s", u->path);
+	else if (u->host != NULL && strchr(u->host, ':') != NULL)
+		n = snprintf(out, len, "[%s]:%d", u->host, u->port);
+	else
+		n = snprintf(out, len, "%s:%d", u->host ? u->host : "",
+		    u->port);
+	if (u->db != 0 && n >= 0 && (size_t)n < len)
+		snprintf(out + n, len - (size_t)n, ", db %d", u->db);
+}
+
 bool
 redisurl_equal(const struct redisurl *a, const struct redisurl *b)
 {

@@ -48,8 +48,7 @@ struct session {
 	bool			 wiped_warned;
 
 	/* settings, copied */
-	char			*url;
-	char			*password;
+	struct redisurl		 target;	/* where and who, password resolved */
 	uint64_t		 connect_timeout_ms;
 	uint64_t		 flush_interval_ms;
 	char			*prefix;
@@ -659,23 +658,13 @@ make_sink(struct session *s, const struct session_opts *o,
 	struct sink_opts so;
 
 	memset(&so, 0, sizeof(so));
-	so.url = rc->url;
-	so.password = o->password;
+	so.target = &rc->target;
 	so.connect_timeout_ms = rc->connect_timeout_ms;
 	so.reply_timeout_ms = EW_MAX(5000, 4 * rc->flush_interval_ms);
 	so.script = keys_flush_script();
 	so.on_state = sink_state_cb;
 	so.arg = s;
 	return sink_create(s->loop, &so, err);
-}
-
-static void
-free_password(char *pw)
-{
-	if (pw == NULL)
-		return;
-	explicit_bzero(pw, strlen(pw));
-	free(pw);
 }
 
 /* Copies the settings of o; the link itself is the caller's business. */
@@ -686,10 +675,8 @@ copy_settings(struct session *s, const struct session_opts *o)
 	uint64_t now_s = ew_wall_ms() / 1000;
 	size_t i;
 
-	free(s->url);
-	s->url = xstrdup(rc->url);
-	free_password(s->password);
-	s->password = o->password != NULL ? xstrdup(o->password) : NULL;
+	redisurl_free(&s->target);
+	redisurl_copy(&s->target, &rc->target);
 	s->connect_timeout_ms = rc->connect_timeout_ms;
 	s->flush_interval_ms = rc->flush_interval_ms;
 	free(s->prefix);
@@ -741,8 +728,7 @@ same_link(const struct session *s, const struct session_opts *o)
 {
 	const struct config_redis *rc = o->redis;
 
-	return strcmp(s->url, rc->url) == 0 &&
-	    same_str(s->password, o->password) &&
+	return redisurl_equal(&s->target, &rc->target) &&
 	    s->connect_timeout_ms == rc->connect_timeout_ms &&
 	    s->flush_interval_ms == rc->flush_interval_ms;
 }
@@ -913,8 +899,7 @@ session_close(struct session *s)
 	hmap_free(&s->active);
 	argv_free(&s->codes);
 	argv_free(&s->inflight);
-	free(s->url);
-	free_password(s->password);
+	redisurl_free(&s->target);
 	free(s->prefix);
 	free(s->host);
 	free(s);

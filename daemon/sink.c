@@ -1132,9 +1132,3 @@ sink_close(struct sink *s)
 	uv_close((uv_handle_t *)&s->timer, timer_close_cb);
 	uv_close((uv_handle_t *)&s->reply_timer, reply_timer_close_cb);
 }
-
-char *
-sink_read_password(const char *path, struct ew_err *err)
-{
-	return redisurl_read_password(path, err);
-}

@@ -52,6 +52,11 @@ void		 redisurl_free(struct redisurl *u);
 /* *dst becomes a deep copy of *src (dst must be zeroed or freed). */
 void		 redisurl_copy(struct redisurl *dst,
 		    const struct redisurl *src);
+/* Where u points, for log lines: "unix PATH" or "HOST:PORT" ("[::1]:PORT"
+ * for IPv6), then ", db N" when N is not 0; never the user or password.
+ * Always NUL-terminated in out. */
+void		 redisurl_where(const struct redisurl *u, char *out,
+		    size_t len);
 /* True when a and b reach the same server the same way (every field). */
 bool		 redisurl_equal(const struct redisurl *a,
 		    const struct redisurl *b);

@@ -72,10 +72,10 @@ typedef void session_flushed_fn(void *arg);
 typedef void session_stats_fn(void *arg, struct session_stats *out);
 
 struct session_opts {
-	const struct config_redis *redis;	/* url, prefix, time-outs,
-						 * buckets: copied */
+	const struct config_redis *redis;	/* target (URL and password),
+						 * prefix, time-outs, buckets:
+						 * copied */
 	const char	*host;			/* copied */
-	const char	*password;		/* NULL: none; copied */
 	const char	*const *class_names;	/* by class id, borrowed: the
 						 * array outlives the session */
 	session_loaded_fn	*on_loaded;

@@ -93,8 +93,4 @@ void		 sink_reconnect(struct sink *s, const char *why);
  * handle is closed. NULL: no-op. */
 void		 sink_close(struct sink *s);
 
-/* redisurl_read_password, kept for callers that read the password file
- * themselves; config_load now resolves the credential into the target. */
-char		*sink_read_password(const char *path, struct ew_err *err);
-
 #endif

@@ -295,6 +295,37 @@ test_credential(const char *dir)
 	free(credf);
 }
 
+/* Where a URL points, for log lines: never its user or password. */
+static void
+test_where(void)
+{
+	static const struct {
+		const char	*url;
+		const char	*want;
+	} rows[] = {
+		{ "redis://127.0.0.1:6379/0", "127.0.0.1:6379" },
+		{ "redis://u:secret@cache.example:7000/3",
+		    "cache.example:7000, db 3" },
+		{ "redis://:secret@[::1]:6380", "[::1]:6380" },
+		{ "unix:///run/redis/redis.sock?db=2",
+		    "unix /run/redis/redis.sock, db 2" },
+	};
+	struct redisurl u = { 0 };
+	struct ew_err err = { 0 };
+	char out[128], tiny[6];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(rows); i++) {
+		CHECK_INT_EQ(redisurl_parse(&u, rows[i].url, &err), 0);
+		redisurl_where(&u, out, sizeof(out));
+		CHECK_STR_EQ(out, rows[i].want);
+		CHECK(strstr(out, "secret") == NULL);
+		redisurl_where(&u, tiny, sizeof(tiny));	/* cut, terminated */
+		CHECK_UINT_EQ(strlen(tiny), sizeof(tiny) - 1);
+		redisurl_free(&u);
+	}
+}
+
 int
 main(void)
 {
@@ -302,6 +333,7 @@ main(void)
 
 	CHECK(mkdtemp(dir) != NULL);
 	test_parse();
+	test_where();
 	test_credential(dir);
 	CHECK(rmdir(dir) == 0);
 	CHECK_DONE();

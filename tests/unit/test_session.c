@@ -34,6 +34,7 @@
 #include "config.h"
 #include "keys.h"
 #include "log.h"
+#include "redisurl.h"
 #include "session.h"
 
 #define REDIS_SERVER	"/usr/bin/redis-server"
@@ -442,6 +443,18 @@ stats_cb(void *arg, struct session_stats *st)
 	st->files = ARRAY_SIZE(files);
 }
 
+/* The session reaches Redis through the config's parsed target, as
+ * config_load leaves it. */
+static void
+set_target(const char *url)
+{
+	struct ew_err err = { 0 };
+
+	redisurl_free(&redis_cfg.target);
+	CHECK_INT_EQ(redisurl_parse(&redis_cfg.target, url, &err), 0);
+	redis_cfg.url = (char *)(uintptr_t)url;
+}
+
 static void
 open_session(void)
 {
@@ -451,8 +464,9 @@ open_session(void)
 	size_t i;
 
 	snprintf(url, sizeof(url), "unix://%s", psock);
+	redisurl_free(&redis_cfg.target);
 	memset(&redis_cfg, 0, sizeof(redis_cfg));
-	redis_cfg.url = url;
+	set_target(url);
 	redis_cfg.prefix = (char *)(uintptr_t)"t:";
 	redis_cfg.connect_timeout_ms = 1000;
 	redis_cfg.flush_interval_ms = 100;
@@ -833,7 +847,7 @@ test_reload(void)
 	session_flush(sess);
 	CHECK_INT_EQ(session_phase(sess), SESSION_FLUSHING);
 	snprintf(url, sizeof(url), "unix://%s", psock);
-	redis_cfg.url = url;
+	set_target(url);
 	redis_cfg.connect_timeout_ms = 2000;
 	memset(&o, 0, sizeof(o));
 	o.redis = &redis_cfg;
@@ -919,5 +933,6 @@ main(void)
 	redisFree(rc);
 	rc = NULL;
 	redis_cleanup();
+	redisurl_free(&redis_cfg.target);
 	CHECK_DONE();
 }

@@ -491,56 +491,6 @@ test_url(void)
 	CHECK_STR_EQ(sink_state_name(SINK_DOWN), "down");
 }
 
-struct pw_case {
-	const char	*content;
-	size_t		 len;
-	const char	*want;		/* NULL: an error */
-};
-
-static const struct pw_case pw_cases[] = {
-	{ "hunter2\n", 8, "hunter2" },
-	{ "hunter2\r\n", 9, "hunter2" },
-	{ "hunter2", 7, "hunter2" },
-	{ "a b\nsecond line\n", 16, "a b" },
-	{ "", 0, NULL },
-	{ "\n", 1, NULL },
-	{ "a\0b\n", 4, NULL },
-};
-
-static void
-test_password_file(void)
-{
-	struct ew_err err;
-	char path[128];
-	char *pw;
-	size_t i;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/pw", tdir);
-	for (i = 0; i < ARRAY_SIZE(pw_cases); i++) {
-		f = fopen(path, "w");
-		CHECK(f != NULL);
-		CHECK_UINT_EQ(fwrite(pw_cases[i].content, 1, pw_cases[i].len,
-		    f), pw_cases[i].len);
-		fclose(f);
-		ew_err_clear(&err);
-		pw = sink_read_password(path, &err);
-		if (pw_cases[i].want != NULL) {
-			CHECK_STR_EQ(pw, pw_cases[i].want);
-			CHECK_STR_EQ(err.msg, "");
-		} else {
-			CHECK(pw == NULL);
-			CHECK_STR_EQ(err.file, path);
-		}
-		free(pw);
-	}
-	unlink(path);
-	ew_err_clear(&err);
-	CHECK(sink_read_password(path, &err) == NULL);
-	CHECK_STR_EQ(err.file, path);
-	CHECK(strstr(err.msg, "No such file") != NULL);
-}
-
 /* --- round trips --------------------------------------------------------- */
 
 static void
@@ -1033,7 +983,6 @@ main(void)
 	uv_timer_init(&loop, &deadline);
 
 	test_url();
-	test_password_file();
 	test_unix();
 	test_tcp();
 	test_eval();
