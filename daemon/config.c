@@ -356,20 +356,27 @@ config_glob_is_valid(const char *glob)
 }
 
 bool
-config_input_excludes(const struct config_input *in, const char *path)
+config_excludes(const char *const *exclude, size_t n, const char *path)
 {
 	const char *base = strrchr(path, '/');
 	size_t i;
 
 	base = base != NULL ? base + 1 : path;
-	for (i = 0; i < in->nexclude; i++) {
-		if (strchr(in->exclude[i], '/') == NULL) {
-			if (fnmatch(in->exclude[i], base, 0) == 0)
+	for (i = 0; i < n; i++) {
+		if (strchr(exclude[i], '/') == NULL) {
+			if (fnmatch(exclude[i], base, 0) == 0)
 				return true;
-		} else if (fnmatch(in->exclude[i], path, FNM_PATHNAME) == 0)
+		} else if (fnmatch(exclude[i], path, FNM_PATHNAME) == 0)
 			return true;
 	}
 	return false;
+}
+
+bool
+config_input_excludes(const struct config_input *in, const char *path)
+{
+	return config_excludes((const char *const *)in->exclude,
+	    in->nexclude, path);
 }
 
 /* s made absolute against the config's directory; "./" is dropped. */

@@ -22,6 +22,8 @@
 
 #include "base.h"
 #include "config.h"
+#include "hmap.h"
+#include "config.h"
 #include "log.h"
 #include "watcher.h"
 
@@ -56,12 +58,15 @@ struct wdir {
 };
 
 /* (device, inode) pairs reported in the current scan. */
+struct seen_ent {
+	struct hnode	 node;		/* in seen.index */
+	uint64_t	 dev, ino;
+};
+
 struct seen {
-	uint64_t *dev;
-	uint64_t *ino;
-	bool	 *used;
-	size_t	  cap;		/* a power of two */
-	size_t	  n;
+	struct seen_ent	*ents;
+	size_t		 n, cap;
+	struct hmap	 index;
 };
 
 struct watcher {
@@ -163,9 +168,8 @@ destroy(struct watcher *w)
 	for (i = 0; i < w->ndirs; i++)
 		free(w->dirs[i].path);
 	free(w->dirs);
-	free(w->seen.dev);
-	free(w->seen.ino);
-	free(w->seen.used);
+	free(w->seen.ents);
+	hmap_free(&w->seen.index);
 	if (w->ifd != -1)
 		close(w->ifd);
 	free(w);
@@ -180,60 +184,43 @@ close_cb(uv_handle_t *h)
 		destroy(w);
 }
 
-/* Forgets the pairs of the last scan; grows the table to hold want. */
+/* Forgets the pairs of the last scan (keeping the entries' memory). */
 static void
-seen_clear(struct seen *s, size_t want)
+seen_clear(struct seen *s)
 {
-	size_t cap = s->cap;
-
-	if (cap == 0)
-		cap = 64;
-	while (cap < want * 2)
-		cap *= 2;
-	if (cap != s->cap) {
-		free(s->dev);
-		free(s->ino);
-		free(s->used);
-		s->dev = xcalloc(cap, sizeof(*s->dev));
-		s->ino = xcalloc(cap, sizeof(*s->ino));
-		s->used = xcalloc(cap, sizeof(*s->used));
-		s->cap = cap;
-	} else {
-		memset(s->used, 0, cap * sizeof(*s->used));
-	}
 	s->n = 0;
+	hmap_free(&s->index);
 }
 
 /* Adds (dev, ino); false if it was there. */
 static bool
 seen_add(struct seen *s, uint64_t dev, uint64_t ino)
 {
+	uint64_t key[2] = { dev, ino };
+	uint64_t hash = ew_hash(key, sizeof(key));
+	struct hnode *n;
 	size_t i;
 
-	if ((s->n + 1) * 2 > s->cap) {
-		struct seen old = *s;
-		size_t j;
+	for (n = hmap_first(&s->index, hash); n != NULL;
+	    n = hmap_next_same(n)) {
+		const struct seen_ent *e = container_of(n, struct seen_ent,
+		    node);
 
-		s->cap = 0;
-		s->dev = s->ino = NULL;
-		s->used = NULL;
-		seen_clear(s, old.cap);
-		for (j = 0; j < old.cap; j++)
-			if (old.used[j])
-				(void)seen_add(s, old.dev[j], old.ino[j]);
-		free(old.dev);
-		free(old.ino);
-		free(old.used);
-	}
-	i = (size_t)((ino * 0x9e3779b97f4a7c15ULL) ^ dev) & (s->cap - 1);
-	while (s->used[i]) {
-		if (s->dev[i] == dev && s->ino[i] == ino)
+		if (e->dev == dev && e->ino == ino)
 			return false;
-		i = (i + 1) & (s->cap - 1);
 	}
-	s->used[i] = true;
-	s->dev[i] = dev;
-	s->ino[i] = ino;
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 64;
+		s->ents = xrealloc(s->ents, s->cap * sizeof(*s->ents));
+		/* the entries moved: index them again (amortised O(1)) */
+		hmap_free(&s->index);
+		for (i = 0; i < s->n; i++)
+			hmap_insert(&s->index, &s->ents[i].node,
+			    s->ents[i].node.hash);
+	}
+	s->ents[s->n].dev = dev;
+	s->ents[s->n].ino = ino;
+	hmap_insert(&s->index, &s->ents[s->n].node, hash);
 	s->n++;
 	return true;
 }
@@ -544,23 +531,6 @@ fail:
 	return r;
 }
 
-static bool
-excluded(const struct winput *in, const char *path)
-{
-	const char *base = strrchr(path, '/');
-	size_t i;
-
-	base = base ? base + 1 : path;
-	for (i = 0; i < in->nexclude; i++) {
-		if (strchr(in->exclude[i], '/') == NULL) {
-			if (fnmatch(in->exclude[i], base, 0) == 0)
-				return true;
-		} else if (fnmatch(in->exclude[i], path, FNM_PATHNAME) == 0) {
-			return true;
-		}
-	}
-	return false;
-}
 
 /* Globs one input and reports its files. False if the watcher started
  * closing inside a callback. */
@@ -584,7 +554,8 @@ scan_input(struct watcher *w, size_t input)
 		for (k = 0; k < gl.gl_pathc && ok; k++) {
 			const char *p = gl.gl_pathv[k];
 
-			if (excluded(in, p) || stat(p, &st) == -1 ||
+			if (config_excludes((const char *const *)in->exclude,
+			    in->nexclude, p) || stat(p, &st) == -1 ||
 			    !S_ISREG(st.st_mode))
 				continue;
 			if (!seen_add(&w->seen, (uint64_t)st.st_dev,
@@ -609,7 +580,7 @@ watcher_scan(struct watcher *w)
 	uv_timer_stop(&w->debounce);
 	if (w->ifd != -1)
 		sync_watches(w);
-	seen_clear(&w->seen, w->seen.n);
+	seen_clear(&w->seen);
 	for (i = 0; i < w->ninputs; i++)
 		if (!scan_input(w, i))
 			return;	/* closed from a callback: no done */
@@ -628,7 +599,9 @@ watcher_path_matches(const struct watcher *w, size_t input,
 	in = &w->inputs[input];
 	for (j = 0; j < in->nglobs; j++)
 		if (fnmatch(in->globs[j].pat, path, MATCH_FLAGS) == 0)
-			return !excluded(in, path);
+			return !config_excludes(
+			    (const char *const *)in->exclude, in->nexclude,
+			    path);
 	return false;
 }
 

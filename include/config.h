@@ -194,8 +194,13 @@ void		 config_describe(const struct config *cfg, struct buf *out);
 struct config	*config_load(const char *path, struct ew_err *err);
 void		 config_destroy(struct config *cfg);
 
-/* True when in's excludes leave path out (SPEC §4): a glob without '/'
- * is matched on the base name, one with '/' on the whole path. */
+/* True when the n globs of exclude leave path out (SPEC §4): a glob
+ * without '/' is matched on the base name, one with '/' on the whole path.
+ * The watcher, which keeps its own copy of an input's excludes, and
+ * --check-config's file count both ask this. */
+bool		 config_excludes(const char *const *exclude, size_t n,
+		    const char *path);
+/* config_excludes over in's excludes. */
 bool		 config_input_excludes(const struct config_input *in,
 		    const char *path);
 /* Checks a glob's syntax (balanced brackets, no empty pattern). */
