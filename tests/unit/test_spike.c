@@ -22,7 +22,8 @@ struct rec {
 	size_t		nev;
 	size_t		nfiring;	/* all firings, kept or not */
 	struct spike_event ev[MAX_EVENTS];
-	char		rule[MAX_EVENTS][32];
+	char		rule[MAX_EVENTS][16];	/* the kind */
+	char		match[MAX_EVENTS][32];
 	char		sev[MAX_EVENTS][16];
 };
 
@@ -37,9 +38,11 @@ record(void *arg, const struct spike_event *ev)
 		return;
 	r->ev[r->nev] = *ev;
 	snprintf(r->rule[r->nev], sizeof(r->rule[0]), "%s", ev->rule);
+	snprintf(r->match[r->nev], sizeof(r->match[0]), "%s", ev->match);
 	snprintf(r->sev[r->nev], sizeof(r->sev[0]), "%s", ev->severity);
 	r->ev[r->nev].name = r->ev[r->nev].category = NULL;
 	r->ev[r->nev].rule = r->ev[r->nev].severity = NULL;
+	r->ev[r->nev].match = NULL;
 	r->nev++;
 }
 
@@ -210,6 +213,7 @@ test_burst(void)
 		set_defaults(&a);
 		memset(&r, 0, sizeof(r));
 		if (bc->threshold > 0) {
+			memset(&rule, 0, sizeof(rule));
 			rule.match = punishment;
 			rule.params = a.defaults;
 			rule.params.threshold = bc->threshold;
@@ -229,8 +233,12 @@ test_burst(void)
 		CHECK_UINT_EQ(r.ev[0].window_s, 60);
 		CHECK_UINT_EQ(r.ev[0].cls, 0);
 		CHECK_INT_EQ(r.ev[0].code, 461);
+		CHECK_STR_EQ(r.match[0],
+		    bc->threshold > 0 ? "Punishment" : "defaults");
 		CHECK_STR_EQ(r.rule[0],
-		    bc->threshold > 0 ? "Punishment" : "default");
+		    bc->threshold > 0 ? "static" : "adaptive");
+		CHECK_STR_EQ(r.rule[1], r.rule[0]);
+		CHECK_STR_EQ(r.match[1], r.match[0]);
 		CHECK_STR_EQ(r.sev[0], "warning");
 		CHECK(!r.ev[1].firing);
 		CHECK_UINT_EQ(r.ev[1].ts_ms, bc->resolve_s * 1000);
@@ -458,6 +466,7 @@ test_cooldown(void)
 	size_t i;
 
 	set_defaults(&a);
+	memset(&rule, 0, sizeof(rule));
 	rule.match = quota;
 	rule.params = a.defaults;
 	rule.params.threshold = 10;
@@ -477,7 +486,8 @@ test_cooldown(void)
 		CHECK_UINT_EQ(r.ev[i].ts_ms, cool_wants[i].s * 1000);
 		CHECK_UINT_EQ(r.ev[i].window_s, 10);
 		CHECK(r.ev[i].threshold == 10);
-		CHECK_STR_EQ(r.rule[i], "category:quota");
+		CHECK_STR_EQ(r.match[i], "category:quota");
+		CHECK_STR_EQ(r.rule[i], "static");
 	}
 	spike_destroy(sp);
 }
@@ -520,8 +530,8 @@ static const struct class_case class_cases[] = {
 	{ "BadToken", "auth", NULL, NULL, 10000, 401, false },
 	{ "LoginExpired", "auth", "LoginExpired", "top", 3, 402, true },
 	{ "406", "ambiguous", "406", "amb", 4, 406, true },
-	{ "Busy", "availability", "default", NULL, 19, 503, false },
-	{ "Unclassified", "", "default", "warning", 20, -1, true },
+	{ "Busy", "availability", "defaults", NULL, 19, 503, false },
+	{ "Unclassified", "", "defaults", "warning", 20, -1, true },
 };
 
 static uint64_t
@@ -543,6 +553,7 @@ test_precedence(void)
 	bool fired;
 
 	set_defaults(&a);
+	memset(rules, 0, sizeof(rules));
 	for (i = 0; i < ARRAY_SIZE(rule_defs); i++) {
 		rules[i].match = rule_defs[i].match;
 		rules[i].params = a.defaults;
@@ -588,7 +599,7 @@ test_precedence(void)
 			CHECK(!fired);
 			fired = true;
 			CHECK_UINT_EQ(r.ev[j].ts_ms, 2000000);
-			CHECK_STR_EQ(r.rule[j], class_cases[i].rule);
+			CHECK_STR_EQ(r.match[j], class_cases[i].rule);
 			CHECK_STR_EQ(r.sev[j], class_cases[i].severity);
 		}
 		if (fired != class_cases[i].fires)
@@ -622,6 +633,7 @@ test_reload(void)
 
 	set_defaults(&a);
 	set_defaults(&b);
+	memset(&rule, 0, sizeof(rule));
 	rule.match = spiky;
 	rule.params = b.defaults;
 	rule.params.window_ms = 30000;
@@ -637,7 +649,7 @@ test_reload(void)
 	spike_set_class(sp, 0, "Spiky", 470, "app");
 	run(sp, 0, T0, trickle_burst, NULL, &r);
 	CHECK_UINT_EQ(r.nev, 0);
-	CHECK_STR_EQ(spike_class_rule(sp, 0), "default");
+	CHECK_STR_EQ(spike_class_rule(sp, 0), "defaults");
 	spike_reload(sp, &b);
 	CHECK_STR_EQ(spike_class_rule(sp, 0), "Spiky");
 	fresh = spike_create(&b);
@@ -651,7 +663,8 @@ test_reload(void)
 	CHECK(r.ev[0].threshold == 25);
 	CHECK(fabs(r.ev[0].baseline - 361.0 / 60) < 1e-9);
 	CHECK_UINT_EQ(r.ev[0].window_s, 30);
-	CHECK_STR_EQ(r.rule[0], "Spiky");
+	CHECK_STR_EQ(r.match[0], "Spiky");
+	CHECK_STR_EQ(r.rule[0], "adaptive");
 	CHECK_STR_EQ(r.sev[0], "critical");
 	CHECK(!r.ev[1].firing);
 	CHECK_UINT_EQ(r.ev[1].ts_ms, (T0 + 145) * 1000);
