@@ -74,14 +74,17 @@ static const char *const input_keys[] = {
 	"name", "paths", "exclude", "start_at", "max_line", "rotate_wait",
 	"poll", "patterns", NULL
 };
-static const char *const alerts_keys[] = { "defaults", "rules", NULL };
+static const char *const alerts_keys[] = {
+	"defaults", "rules", "fleet", NULL
+};
+static const char *const fleet_keys[] = { "defaults", "rules", NULL };
 static const char *const defaults_keys[] = {
 	"window", "baseline", "min_count", "factor", "p", "cooldown",
 	"severity", "enabled", NULL
 };
 static const char *const rule_keys[] = {
-	"match", "threshold", "window", "baseline", "min_count", "factor", "p",
-	"cooldown", "severity", "enabled", NULL
+	"match", "drop", "threshold", "window", "baseline", "min_count",
+	"factor", "p", "cooldown", "severity", "enabled", NULL
 };
 
 static void	fail_at(struct ctx *, const yaml_node_t *, const char *, ...)
@@ -1071,8 +1074,11 @@ parse_params(struct ctx *c, const yaml_node_t *map, const char *prefix,
 	return 0;
 }
 
+/* sec: "alerts" or "alerts.fleet". SPEC §9: a match has at most one
+ * spike rule and one drop rule. */
 static int
-parse_rules(struct ctx *c, const yaml_node_t *n, struct config_alerts *a)
+parse_rules(struct ctx *c, const yaml_node_t *n, const char *sec,
+    struct config_alerts *a)
 {
 	char prefix[KEY_MAX], shown[SHOW_MAX * 4 + 8];
 	struct config_rule *rule;
@@ -1081,8 +1087,8 @@ parse_rules(struct ctx *c, const yaml_node_t *n, struct config_alerts *a)
 	int r;
 
 	if (n->type != YAML_SEQUENCE_NODE) {
-		fail_at(c, n, "alerts.rules: expected a list of rules, got %s",
-		    kind(n));
+		fail_at(c, n, "%s.rules: expected a list of rules, got %s",
+		    sec, kind(n));
 		return -1;
 	}
 	count = (size_t)(n->data.sequence.items.top -
@@ -1092,7 +1098,7 @@ parse_rules(struct ctx *c, const yaml_node_t *n, struct config_alerts *a)
 	for (i = 0; i < count; i++) {
 		rule = &a->rules[i];
 		e = node_at(c, n->data.sequence.items.start[i]);
-		snprintf(prefix, sizeof(prefix), "alerts.rules[%zu]", i);
+		snprintf(prefix, sizeof(prefix), "%s.rules[%zu]", sec, i);
 		if (want_mapping(c, e, prefix) < 0 ||
 		    check_keys(c, e, prefix, rule_keys) < 0)
 			return -1;
@@ -1110,12 +1116,15 @@ parse_rules(struct ctx *c, const yaml_node_t *n, struct config_alerts *a)
 			    "after \"category:\"", prefix);
 			return -1;
 		}
+		if (get_bool(c, e, prefix, "drop", &rule->drop) < 0)
+			return -1;
 		for (j = 0; j < i; j++) {
-			if (strcmp(a->rules[j].match, rule->match) == 0) {
+			if (strcmp(a->rules[j].match, rule->match) == 0 &&
+			    a->rules[j].drop == rule->drop) {
 				fail_at(c, mn, "%s.match: \"%s\" already has a "
-				    "rule (alerts.rules[%zu])", prefix,
+				    "%s rule (%s.rules[%zu])", prefix,
 				    show(rule->match, shown, sizeof(shown)),
-				    j);
+				    rule->drop ? "drop" : "spike", sec, j);
 				return -1;
 			}
 		}
@@ -1123,30 +1132,55 @@ parse_rules(struct ctx *c, const yaml_node_t *n, struct config_alerts *a)
 		rule->params.set = 0;
 		if (parse_params(c, e, prefix, &rule->params) < 0)
 			return -1;
+		if (rule->drop && (rule->params.set & ALERT_F_THRESHOLD)) {
+			fail_at(c, find(c, e, "threshold"), "%s.threshold: a "
+			    "drop rule has no threshold (it fires below "
+			    "baseline / factor)", prefix);
+			return -1;
+		}
 	}
 	return 0;
 }
 
+/* defaults, then rules: the rules merge over the defaults, whatever the
+ * order in the file. */
 static int
-parse_alerts(struct ctx *c, const yaml_node_t *n, struct config_alerts *a)
+parse_ruleset(struct ctx *c, const yaml_node_t *n, const char *sec,
+    struct config_alerts *a)
 {
+	char key[KEY_MAX];
 	yaml_node_t *d, *rules;
+
+	if ((d = find(c, n, "defaults")) != NULL) {
+		snprintf(key, sizeof(key), "%s.defaults", sec);
+		if (want_mapping(c, d, key) < 0 ||
+		    check_keys(c, d, key, defaults_keys) < 0 ||
+		    parse_params(c, d, key, &a->defaults) < 0)
+			return -1;
+	}
+	if ((rules = find(c, n, "rules")) != NULL &&
+	    parse_rules(c, rules, sec, a) < 0)
+		return -1;
+	return 0;
+}
+
+/* alerts, and alerts.fleet (SPEC §13) into fleet. */
+static int
+parse_alerts(struct ctx *c, const yaml_node_t *n, struct config_alerts *a,
+    struct config_alerts *fleet)
+{
+	yaml_node_t *f;
 
 	if (n == NULL)
 		return 0;
 	if (want_mapping(c, n, "alerts") < 0 ||
-	    check_keys(c, n, "alerts", alerts_keys) < 0)
+	    check_keys(c, n, "alerts", alerts_keys) < 0 ||
+	    parse_ruleset(c, n, "alerts", a) < 0)
 		return -1;
-	/* Defaults first, whatever the order in the file: rules merge over
-	 * them. */
-	if ((d = find(c, n, "defaults")) != NULL) {
-		if (want_mapping(c, d, "alerts.defaults") < 0 ||
-		    check_keys(c, d, "alerts.defaults", defaults_keys) < 0 ||
-		    parse_params(c, d, "alerts.defaults", &a->defaults) < 0)
-			return -1;
-	}
-	if ((rules = find(c, n, "rules")) != NULL &&
-	    parse_rules(c, rules, a) < 0)
+	if ((f = find(c, n, "fleet")) != NULL &&
+	    (want_mapping(c, f, "alerts.fleet") < 0 ||
+	    check_keys(c, f, "alerts.fleet", fleet_keys) < 0 ||
+	    parse_ruleset(c, f, "alerts.fleet", fleet) < 0))
 		return -1;
 	return 0;
 }
@@ -1210,7 +1244,8 @@ parse_root(struct ctx *c, const yaml_node_t *root, struct config *cfg)
 		cfg->max_open_files = (size_t)u;
 	if (parse_redis(c, find(c, root, "redis"), &cfg->redis) < 0 ||
 	    parse_inputs(c, find(c, root, "inputs"), cfg) < 0 ||
-	    parse_alerts(c, find(c, root, "alerts"), &cfg->alerts) < 0)
+	    parse_alerts(c, find(c, root, "alerts"), &cfg->alerts,
+	    &cfg->fleet) < 0)
 		return -1;
 	return 0;
 }
@@ -1342,6 +1377,9 @@ config_destroy(struct config *cfg)
 	for (i = 0; i < cfg->alerts.nrules; i++)
 		free(cfg->alerts.rules[i].match);
 	free(cfg->alerts.rules);
+	for (i = 0; i < cfg->fleet.nrules; i++)
+		free(cfg->fleet.rules[i].match);
+	free(cfg->fleet.rules);
 	free(cfg);
 }
 
@@ -1376,6 +1414,10 @@ set_defaults(struct config *cfg)
 	snprintf(d->severity, sizeof(d->severity), "warning");
 	d->enabled = true;
 	d->set = 0;
+	/* SPEC §13: the fleet's defaults; min_count is higher, since a
+	 * fleet's counts are the sum of many hosts' */
+	cfg->fleet.defaults = *d;
+	cfg->fleet.defaults.min_count = 50;
 }
 
 /* What the environment adds: ERRWATCH_REDIS_URL over redis.url, and

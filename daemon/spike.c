@@ -100,7 +100,7 @@ struct cls {
 	const char	*f_kind;	/* "static", "adaptive", "drop" */
 	char		*f_rule;	/* copies, as at firing */
 	char		 f_sev[16];	/* as alert_params.severity */
-	uint64_t	 quiet_until_ms;	/* cooldown end; 0: none */
+	uint64_t	 quiet_until_ms; /* cooldown end; 0: none */
 };
 
 struct pending {
