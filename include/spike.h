@@ -8,10 +8,11 @@
  * own firing, resolved and cooldown. Core module: no clock, no I/O, no
  * logging; time comes in as now_ms, events go out through a callback.
  *
- * The fleet (SPEC §13) runs one detector with cfg->fleet and feeds each
- * closed 10-second bucket of P series:10s as one spike_observe at the
- * bucket's time; the events do not say whose counts they came from: the
- * caller gives them their host and scope.
+ * The fleet (SPEC §13) runs one detector with cfg->fleet; its clock is
+ * the buckets' time: each closed 10-second bucket of P series:10s is one
+ * spike_observe per class at the bucket's start, then a spike_tick at its
+ * end. The events do not say whose counts they came from: the caller
+ * gives them their host and scope (keys_alert).
  *
  * Time: now_ms is a millisecond clock that never steps (SPEC §6: the
  * daemon passes the monotonic uv_now, never the wall clock); second s is

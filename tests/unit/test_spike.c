@@ -4,10 +4,10 @@
  * alerts over 30 simulated days, cooldown and re-firing, rule precedence,
  * enabled: false, and a reload that keeps the history; drop rules (SPEC
  * §9): the exact seconds of a worked example, the warm-up, min_count,
- * cooldown, a class with a spike rule and a drop rule, and no false drop
- * in the 30 simulated days. All in simulated
- * time: second s is ticked at s * 1000 (closing s - 1), and its lines are
- * observed at s * 1000 + 500.
+ * cooldown, a class with a spike rule and a drop rule, a fleet drop over
+ * 10-second buckets, and no false drop in the 30 simulated days. All in
+ * simulated time: second s is ticked at s * 1000 (closing s - 1), and its
+ * lines are observed at s * 1000 + 500.
  */
 #include <math.h>
 #include <stdbool.h>
@@ -1033,6 +1033,59 @@ test_drop_and_spike(void)
 	spike_destroy(sp);
 }
 
+/*
+ * The fleet (SPEC §13): the alerts.fleet rules (defaults with min_count
+ * 50) over closed 10-second buckets, each observed at its start and
+ * followed by a tick to its end, as errwatch-alerts feeds P series:10s.
+ * Success at 500 a bucket until F0 = 3600, none until F1 = 3900, then 500
+ * again. A window (s - 60, s] holds the buckets started in it: 6 (3000)
+ * when steady. D = 1 (every slot 500); mu = 90001 * 60 / 1800 = 3000.03,
+ * mu / 4 = 750.008. From F0 the last bucket is at 3590: X = 500 first at
+ * s = 3640 ((3580, 3640] holds 3590 only), fires then. From F1, X = 1000
+ * at 3910 (3900 and 3910), at or above 750 from there: resolved at 3910 +
+ * 59 = 3969.
+ */
+#define F0	3600
+#define F1	3900
+
+static void
+test_fleet(void)
+{
+	static char success[] = "Success";
+	struct config_alerts a;
+	struct config_rule rule;
+	struct spike *sp;
+	struct rec r;
+	uint64_t t;
+
+	set_defaults(&a);
+	a.defaults.min_count = 50;
+	drop_rule(&rule, &a, success);
+	a.rules = &rule;
+	a.nrules = 1;
+	memset(&r, 0, sizeof(r));
+	sp = spike_create(&a);
+	spike_set_class(sp, 7, "Success", 200, "success");
+	for (t = 0; t < F1 + 400; t += SPIKE_SLOT_S) {
+		if (t < F0 || t >= F1)
+			spike_observe(sp, 7, t * 1000, 500);
+		spike_tick(sp, (t + SPIKE_SLOT_S) * 1000, record, &r);
+	}
+	CHECK_UINT_EQ(r.nev, 2);
+	CHECK(r.ev[0].firing);
+	CHECK_UINT_EQ(r.ev[0].cls, 7);
+	CHECK_UINT_EQ(r.ev[0].ts_ms, 3640 * 1000);
+	CHECK_UINT_EQ(r.ev[0].count, 500);
+	CHECK(fabs(r.ev[0].baseline - 90001.0 / 30) < 1e-9);
+	CHECK(fabs(r.ev[0].threshold - 90001.0 / 120) < 1e-9);
+	CHECK_STR_EQ(r.rule[0], "drop");
+	CHECK_STR_EQ(r.match[0], "Success");
+	CHECK(!r.ev[1].firing);
+	CHECK_UINT_EQ(r.ev[1].ts_ms, 3969 * 1000);
+	CHECK_UINT_EQ(r.ev[1].count, 3000);
+	spike_destroy(sp);
+}
+
 /* ---- time: late observations, jumps ---------------------------------- */
 
 static void
@@ -1083,6 +1136,7 @@ main(void)
 	test_drop();
 	test_drop_warmup();
 	test_drop_and_spike();
+	test_fleet();
 	test_quiet();
 	CHECK_DONE();
 }
