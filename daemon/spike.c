@@ -87,7 +87,7 @@ struct cls {
 	uint64_t	 d_from;	/* first second a valid slot may hold */
 	uint64_t	 acc;		/* the slot leaving the window */
 	uint64_t	 acc_next;	/* the second expected to leave next */
-	uint64_t	 k_next;	/* the slot expected to be pushed next */
+	uint64_t	 k_next;	/* the next slot to be pushed */
 	bool		 acc_ok;
 
 	/* alert state */
