@@ -5,7 +5,10 @@
  * spike rule (always), one for its drop rule (only when a drop rule
  * matches it; without one it holds no rings). Each has its own rings,
  * rule and alert state, so a spike and a drop rule may differ in window
- * and baseline, and each fires, resolves and cools down on its own.
+ * and baseline, and each fires, resolves and cools down on its own; but
+ * a class fires one alert at a time, since both would be the same
+ * `<class>@<host>` field of P alerts:active (SPEC §7): one waits for the
+ * other's resolve.
  *
  * Each class seen holds a ring of per-second counts W + B long, indexed by
  * absolute second modulo its length, with running sums X (the window
@@ -649,7 +652,8 @@ evaluate(struct spike *sp, struct cls *c, size_t id, uint64_t s)
 			resolve(sp, c, id, s);
 		return;
 	}
-	if (!c->prm.enabled || s * 1000 < c->quiet_until_ms)
+	if (!c->prm.enabled || s * 1000 < c->quiet_until_ms ||
+	    sp->dcls[id].firing)
 		return;
 	covered = s + 1 - EW_MAX(sp->start_sec, c->valid_from);
 	seen = covered > c->w ? EW_MIN(covered - c->w, c->b) : 1;
@@ -690,7 +694,8 @@ evaluate_drop(struct spike *sp, struct cls *c, size_t id, uint64_t s)
 			resolve(sp, c, id, s);
 		return;
 	}
-	if (!c->prm.enabled || s * 1000 < c->quiet_until_ms)
+	if (!c->prm.enabled || s * 1000 < c->quiet_until_ms ||
+	    sp->cls[id].firing)
 		return;
 	covered = s + 1 - EW_MAX(sp->start_sec, c->valid_from);
 	if (2 * covered < c->b)

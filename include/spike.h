@@ -5,7 +5,9 @@
  * dispersion D. Per class a spike rule (name over code over category over
  * the rule set's defaults), static or adaptive, and a drop rule when one
  * matches (the same precedence; never from the defaults); each with its
- * own firing, resolved and cooldown. Core module: no clock, no I/O, no
+ * own firing, resolved and cooldown, but one alert of a class fires at a
+ * time (they share its P alerts:active field): a drop that comes while
+ * the class's spike fires waits for its resolve, and the other way round. Core module: no clock, no I/O, no
  * logging; time comes in as now_ms, events go out through a callback.
  *
  * The fleet (SPEC §13) runs one detector with cfg->fleet; its clock is

@@ -1031,6 +1031,33 @@ test_drop_and_spike(void)
 	CHECK(fabs(r.ev[2].baseline - 9301.0 / 30) < 1e-9);
 	CHECK(fabs(r.ev[2].threshold - 9301.0 / 120) < 1e-9);
 	spike_destroy(sp);
+
+	/*
+	 * One alert at a time: static 290 fires at 57 (X = 58 * 5) and stays
+	 * up while Success flows. It stops at D0: X = 285 < 290 from D0 + 2,
+	 * the spike resolves at D0 + 61. The drop that would fire at D0 + 44
+	 * waits, and fires in that same second, after the resolve (X = 0;
+	 * the baseline (D0 - 1799, D0 + 1] holds 1798 s of 5 lines: mu =
+	 * 8991 / 30).
+	 */
+	rules[1].params.threshold = 290;
+	ph.stop = ph.back = ph.stop2 = D0;
+	ph.burst = 0;
+	memset(&r, 0, sizeof(r));
+	sp = spike_create(&a);
+	spike_set_class(sp, 0, "Success", 200, "success");
+	run(sp, 0, D0 + 200, phased, &ph, &r);
+	CHECK_UINT_EQ(r.nev, 3);
+	CHECK(r.ev[0].firing && !r.ev[1].firing && r.ev[2].firing);
+	CHECK_UINT_EQ(r.ev[0].ts_ms, 57 * 1000);
+	CHECK_STR_EQ(r.rule[0], "static");
+	CHECK_UINT_EQ(r.ev[1].ts_ms, (D0 + 61) * 1000);
+	CHECK_STR_EQ(r.rule[1], "static");
+	CHECK_UINT_EQ(r.ev[2].ts_ms, (D0 + 61) * 1000);
+	CHECK_STR_EQ(r.rule[2], "drop");
+	CHECK_UINT_EQ(r.ev[2].count, 0);
+	CHECK(fabs(r.ev[2].baseline - 8991.0 / 30) < 1e-9);
+	spike_destroy(sp);
 }
 
 /*
