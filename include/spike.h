@@ -7,8 +7,9 @@
  * matches (the same precedence; never from the defaults); each with its
  * own firing, resolved and cooldown, but one alert of a class fires at a
  * time (they share its P alerts:active field): a drop that comes while
- * the class's spike fires waits for its resolve, and the other way round. Core module: no clock, no I/O, no
- * logging; time comes in as now_ms, events go out through a callback.
+ * the class's spike fires waits for its resolve, and the other way round.
+ * Core module: no clock, no I/O, no logging; time comes in as now_ms,
+ * events go out through a callback.
  *
  * The fleet (SPEC §13) runs one detector with cfg->fleet; its clock is
  * the buckets' time: each closed 10-second bucket of P series:10s is one
