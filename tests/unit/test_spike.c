@@ -917,7 +917,9 @@ struct drop_warm_case {
 /*
  * Warm-up: armed once 2 covered >= B, at 899. Stopping at 600, the
  * window is silent when it arms and mu = 3001 * 60 / 840 = 214 (B_seen =
- * 900 - 60): it fires at 899, not at 644. Stopping at 1000: s = 1000 +
+ * 900 - 60): it fires at 899, not at 644. (The 24 silent slots that have
+ * left the window already raise D to 50 - 3000 / 84 = 14.3; P(Poisson(15)
+ * <= 0) = e^-15 is still below 1e-6.) Stopping at 1000: s = 1000 +
  * j - 1 has X = 5 (60 - j) and mu = 300 + 60 / (s - 59), so X = 75 <=
  * mu / 4 first at j = 45: 1044. Success at 0.2 lines/s (one line every
  * 5 s) has mu = 361 / 30 = 12 < min_count 20: it never drops, even when
@@ -968,6 +970,54 @@ test_drop_warmup(void)
 		}
 		spike_destroy(sp);
 	}
+}
+
+/*
+ * A drop rule that comes with a reload, on a class seen for an hour: its
+ * counts start at the reload (3600), so it arms B/2 later, at 4499.
+ * Success stops at 4440: armed from the start the rule would fire at 4484
+ * (X = 75, as in the worked example); it fires at 4499 (X = 0), with the
+ * baseline 3600 .. 4439 (4200 lines) over B_seen = 900 - 60: mu = 4201 *
+ * 60 / 840 = 300.07. (Had Success stopped long before the arming, the
+ * silent 10-second slots would have raised D: a drop is caught while it
+ * is young.)
+ */
+static void
+test_drop_reload(void)
+{
+	static char success[] = "Success";
+	struct phases ph = { 5, 1, 4440, 4440, 4440, 0, 0 };
+	struct config_alerts a, b;
+	struct config_rule rule;
+	struct spike *sp;
+	struct rec r;
+
+	set_defaults(&a);
+	set_defaults(&b);
+	drop_rule(&rule, &b, success);
+	b.rules = &rule;
+	b.nrules = 1;
+	memset(&r, 0, sizeof(r));
+	sp = spike_create(&a);
+	spike_set_class(sp, 0, "Success", 200, "success");
+	run(sp, 0, 3600, phased, &ph, &r);
+	CHECK(spike_class_drop_rule(sp, 0) == NULL);
+	spike_reload(sp, &b);
+	CHECK_STR_EQ(spike_class_drop_rule(sp, 0), "Success");
+	run(sp, 3600, 4600, phased, &ph, &r);
+	CHECK_UINT_EQ(r.nev, 1);
+	CHECK_UINT_EQ(r.ev[0].ts_ms, 4499 * 1000);
+	CHECK_STR_EQ(r.rule[0], "drop");
+	CHECK_UINT_EQ(r.ev[0].count, 0);
+	CHECK(fabs(r.ev[0].baseline - 4201.0 * 60 / 840) < 1e-9);
+	/* the rule gone: resolved at the next second closed */
+	spike_reload(sp, &a);
+	CHECK(spike_class_drop_rule(sp, 0) == NULL);
+	run(sp, 4600, 4601, phased, &ph, &r);
+	CHECK_UINT_EQ(r.nev, 2);
+	CHECK(!r.ev[1].firing);
+	CHECK_UINT_EQ(r.ev[1].ts_ms, 4600 * 1000);
+	spike_destroy(sp);
 }
 
 /*
@@ -1162,6 +1212,7 @@ main(void)
 	test_head();
 	test_drop();
 	test_drop_warmup();
+	test_drop_reload();
 	test_drop_and_spike();
 	test_fleet();
 	test_quiet();
