@@ -60,6 +60,7 @@ static void	init_input(struct config_ctx *, void *, size_t);
 static int	check_input(struct config_ctx *, void *, size_t);
 static int	check_defaults(struct config_ctx *, void *, size_t);
 static void	init_rule(struct config_ctx *, void *, size_t);
+static void	init_fleet_rule(struct config_ctx *, void *, size_t);
 static int	check_rule(struct config_ctx *, void *, size_t);
 
 static const char *const start_at_names[] = { "end", "beginning" };
@@ -197,11 +198,43 @@ static const struct config_key schema[] = {
 	    "a name, a code or category:NAME",
 	    .flags = CONFIG_F_REQUIRED | CONFIG_F_NONEMPTY | CONFIG_F_POS,
 	    AT(config_rule, match), POS(config_rule, match_pos) },
+	{ "alerts.rules[].drop", CONFIG_BOOL, "false",
+	    "true: a drop rule, fires when the class goes quiet",
+	    AT(config_rule, drop) },
 	{ "alerts.rules[].threshold", CONFIG_UINT, NULL,
 	    "a static rule: fires at this count in a window", .min = 1,
 	    AT(config_rule, params.threshold), .bit = ALERT_F_THRESHOLD },
 	ALERT_PARAMS("alerts.rules[]", config_rule, params, CONFIG_F_INHERIT,
 	    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+	/* SPEC §13: cfg->fleet, placed from struct config_alerts like
+	 * alerts (fleet comes after alerts in struct config) */
+	{ "alerts.fleet", CONFIG_SECTION, NULL,
+	    "fleet-wide rules over P series:10s (errwatch-alerts)",
+	    .off = offsetof(struct config, fleet) -
+	    offsetof(struct config, alerts) },
+	{ "alerts.fleet.defaults", CONFIG_SECTION, NULL,
+	    "parameters of every fleet rule, and of classes without one",
+	    .off = 0, .check = check_defaults },
+	ALERT_PARAMS("alerts.fleet.defaults", config_alerts, defaults, 0,
+	    "60s", "30m", "50", "4", "1e-6", "5m", "warning", "true"),
+	{ "alerts.fleet.rules", CONFIG_LIST, NULL,
+	    "one rule per class watched over the fleet",
+	    .flags = CONFIG_F_MASK,
+	    LIST_OF(config_alerts, rules, nrules, config_rule),
+	    .off3 = offsetof(struct config_rule, params.set),
+	    .what = "rule", .init = init_fleet_rule, .check = check_rule },
+	{ "alerts.fleet.rules[].match", CONFIG_STRING, NULL,
+	    "a name, a code or category:NAME",
+	    .flags = CONFIG_F_REQUIRED | CONFIG_F_NONEMPTY | CONFIG_F_POS,
+	    AT(config_rule, match), POS(config_rule, match_pos) },
+	{ "alerts.fleet.rules[].drop", CONFIG_BOOL, "false",
+	    "true: a drop rule, fires when the class goes quiet",
+	    AT(config_rule, drop) },
+	{ "alerts.fleet.rules[].threshold", CONFIG_UINT, NULL,
+	    "a static rule: fires at this count in a window", .min = 1,
+	    AT(config_rule, params.threshold), .bit = ALERT_F_THRESHOLD },
+	ALERT_PARAMS("alerts.fleet.rules[]", config_rule, params,
+	    CONFIG_F_INHERIT, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
 };
 
 const struct config_key *
@@ -943,25 +976,44 @@ init_rule(struct config_ctx *c, void *base, size_t idx)
 	rule->params = c->cfg->alerts.defaults;
 }
 
+/* A fleet rule starts from alerts.fleet.defaults. */
+static void
+init_fleet_rule(struct config_ctx *c, void *base, size_t idx)
+{
+	struct config_rule *rule = base;
+
+	(void)idx;
+	rule->params = c->cfg->fleet.defaults;
+}
+
 static int
 check_rule(struct config_ctx *c, void *base, size_t idx)
 {
 	struct config_rule *rule = base, *all = rule - idx;
 	const struct yamlconf_node *mn = yamlconf_find(c->y, c->map, "match");
 	char shown[YAMLCONF_SHOW_BUF];
-	size_t j;
+	size_t j, sec = strcspn(c->path, "[");	/* "alerts[.fleet].rules" */
 
 	if (strcmp(rule->match, "category:") == 0) {
 		yamlconf_fail(c->y, mn, c->err, "%s.match: expected a category "
 		    "name after \"category:\"", c->path);
 		return -1;
 	}
+	/* SPEC §9: one spike rule and one drop rule per match */
 	for (j = 0; j < idx; j++) {
-		if (strcmp(all[j].match, rule->match) != 0)
+		if (strcmp(all[j].match, rule->match) != 0 ||
+		    all[j].drop != rule->drop)
 			continue;
 		yamlconf_fail(c->y, mn, c->err, "%s.match: \"%s\" already has "
-		    "a rule (alerts.rules[%zu])", c->path,
-		    yamlconf_show(rule->match, shown, sizeof(shown)), j);
+		    "a %s rule (%.*s[%zu])", c->path,
+		    yamlconf_show(rule->match, shown, sizeof(shown)),
+		    rule->drop ? "drop" : "spike", (int)sec, c->path, j);
+		return -1;
+	}
+	if (rule->drop && (c->given & ALERT_F_THRESHOLD)) {
+		yamlconf_fail(c->y, yamlconf_find(c->y, c->map, "threshold"),
+		    c->err, "%s.threshold: a drop rule has no threshold (it "
+		    "fires below baseline / factor)", c->path);
 		return -1;
 	}
 	rule->params.set = c->given;
@@ -1021,6 +1073,9 @@ config_destroy(struct config *cfg)
 	for (i = 0; i < cfg->alerts.nrules; i++)
 		free(cfg->alerts.rules[i].match);
 	free(cfg->alerts.rules);
+	for (i = 0; i < cfg->fleet.nrules; i++)
+		free(cfg->fleet.rules[i].match);
+	free(cfg->fleet.rules);
 	free(cfg);
 }
 

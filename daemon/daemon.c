@@ -156,6 +156,8 @@ alert_cb(void *arg, const struct spike_event *ev)
 	a.category = ev->category;
 	a.severity = ev->severity;
 	a.rule = ev->rule;
+	a.match = ev->match;
+	a.scope = "host";
 	a.window_s = ev->window_s;
 	a.count = ev->count;
 	a.baseline = ev->baseline;

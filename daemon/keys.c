@@ -494,11 +494,13 @@ keys_alert(const struct keys_alert *a, struct buf *field, struct argv *kv,
 	alert_str(kv, json, "severity", a->severity);
 	alert_str(kv, json, "host", a->host);
 	alert_str(kv, json, "rule", a->rule);
+	alert_str(kv, json, "match", a->match != NULL ? a->match : "");
 	alert_u64(kv, json, "window_s", a->window_s);
 	alert_u64(kv, json, "count", a->count);
 	alert_num(kv, json, "baseline", a->baseline);
 	alert_num(kv, json, "threshold", a->threshold);
 	alert_u64(kv, json, "ts", a->ts_ms);
+	alert_str(kv, json, "scope", a->scope != NULL ? a->scope : "host");
 	buf_puts(json, "}");
 	buf_free(&id);
 }

@@ -25,20 +25,23 @@ setup_config_path(const char *cli)
 	return CONFIG_DEFAULT_PATH;
 }
 
+/* sec: "alerts" or "alerts.fleet": the fleet's rules name the same
+ * classes (SPEC §13). */
 static int
-check_rules(const struct config *cfg, const struct table *t,
-    struct ew_err *err)
+check_rules(const struct config *cfg, const struct config_alerts *a,
+    const char *sec, const struct table *t, struct ew_err *err)
 {
 	size_t i;
 
-	for (i = 0; i < cfg->alerts.nrules; i++) {
-		const struct config_rule *r = &cfg->alerts.rules[i];
+	for (i = 0; i < a->nrules; i++) {
+		const struct config_rule *r = &a->rules[i];
 
 		if (!table_match_is_known(t, r->match)) {
 			ew_err_set(err, cfg->path, r->match_pos.line,
 			    r->match_pos.col,
-			    "alerts.rules[%zu].match: \"%s\" is no class name, "
-			    "code or category:NAME of the table", i, r->match);
+			    "%s.rules[%zu].match: \"%s\" is no class name, "
+			    "code or category:NAME of the table", sec, i,
+			    r->match);
 			return -1;
 		}
 	}
@@ -81,7 +84,10 @@ setup_load(const char *path, struct ew_err *err)
 		if (s->matchers[i] == NULL)
 			goto fail;
 	}
-	if (check_rules(s->cfg, s->table, err) < 0)
+	if (check_rules(s->cfg, &s->cfg->alerts, "alerts", s->table,
+	    err) < 0 ||
+	    check_rules(s->cfg, &s->cfg->fleet, "alerts.fleet", s->table,
+	    err) < 0)
 		goto fail;
 	return s;
 fail:

@@ -1,6 +1,15 @@
 /*
  * spike: per-second windows, rules, firing/resolved/cooldown (SPEC §9).
  *
+ * A class is watched by up to two records of the same shape: one for its
+ * spike rule (always), one for its drop rule (only when a drop rule
+ * matches it; without one it holds no rings). Each has its own rings,
+ * rule and alert state, so a spike and a drop rule may differ in window
+ * and baseline, and each fires, resolves and cools down on its own; but
+ * a class fires one alert at a time, since both would be the same
+ * `<class>@<host>` field of P alerts:active (SPEC §7): one waits for the
+ * other's resolve.
+ *
  * Each class seen holds a ring of per-second counts W + B long, indexed by
  * absolute second modulo its length, with running sums X (the window
  * (s - W, s]) and N_B (the B seconds before it), and a ring of SPIKE_NSLOTS
@@ -13,7 +22,10 @@
  * its name and rule, nothing more.
  *
  * A static rule needs no baseline, so it fires from the first second; the
- * warm-up (B/2 observed) holds back adaptive rules only. A reload keeps
+ * warm-up (B/2 observed) holds back adaptive and drop rules. A drop fires
+ * when mu >= min_count, X <= mu / factor and the lower Poisson tail of
+ * X / D at mu / D is below p; it resolves after W seconds back at or above
+ * the frozen mu / factor. A reload keeps
  * every class's counts and alert state; a firing alert keeps its frozen
  * level and mu, and the rule name and severity it fired under, until it
  * resolves.
@@ -40,21 +52,25 @@
 
 #define SLOT_INVALID	UINT32_MAX
 #define SLOT_MAX	(1U << 26)	/* so s2 fits: 2160 * 2^52 < 2^63 */
-#define DEFAULT_RULE	"default"
+#define DEFAULT_RULE	"defaults"	/* SPEC §7: match of no rule */
 
 struct rule {
 	char			*match;
+	bool			 drop;
 	struct alert_params	 params;
 };
 
 struct cls {
 	bool		 named;
+	bool		 drop;		/* the drop record of its class */
 	char		*name;
 	int		 code;
 	char		*category;
 
 	/* the rule, resolved at spike_set_class and spike_reload */
-	const char	*rule;		/* sp->rules[].match or DEFAULT_RULE */
+	const char	*rule;		/* sp->rules[].match or DEFAULT_RULE;
+					 * NULL: a drop record without a
+					 * drop rule */
 	struct alert_params prm;
 	uint64_t	 w;		/* window, s */
 	uint64_t	 b;		/* baseline, s */
@@ -74,17 +90,20 @@ struct cls {
 	uint64_t	 d_from;	/* first second a valid slot may hold */
 	uint64_t	 acc;		/* the slot leaving the window */
 	uint64_t	 acc_next;	/* the second expected to leave next */
-	uint64_t	 k_next;	/* the slot expected to be pushed next */
+	uint64_t	 k_next;	/* the next slot to be pushed */
 	bool		 acc_ok;
 
 	/* alert state */
 	bool		 firing;
-	uint64_t	 level;		/* L, frozen */
+	double		 level;		/* frozen: L (spike), mu / factor
+					 * (drop) */
 	double		 f_mu;		/* mu, frozen */
-	uint64_t	 below;		/* consecutive seconds with X < L */
+	uint64_t	 calm;		/* consecutive seconds back to normal:
+					 * X < L, or X >= mu / factor */
+	const char	*f_kind;	/* "static", "adaptive", "drop" */
 	char		*f_rule;	/* copies, as at firing */
 	char		 f_sev[16];	/* as alert_params.severity */
-	uint64_t	 quiet_until_ms;	/* cooldown end; 0: none */
+	uint64_t	 quiet_until_ms; /* cooldown end; 0: none */
 };
 
 struct pending {
@@ -92,7 +111,7 @@ struct pending {
 	char		*name;
 	char		*category;
 	char		*severity;
-	char		*rule;
+	char		*match;
 };
 
 struct spike {
@@ -100,7 +119,8 @@ struct spike {
 	struct rule	*rules;
 	size_t		 nrules;
 
-	struct cls	*cls;
+	struct cls	*cls;		/* spike records, by class id */
+	struct cls	*dcls;		/* drop records, by class id */
 	size_t		 ncls;
 
 	bool		 started;
@@ -162,6 +182,31 @@ spike_log_poisson_tail(double m, uint64_t k)
 	return log1p(-exp(a * log(m) - m - lgamma(a)) * h);
 }
 
+/*
+ * The Poisson lower tail, ln P(Poisson(m) <= k). Below the mean (m > k +
+ * 1) the terms from j = k down shrink by j / m, so the sum is taken in log
+ * space from the largest term; at or above it the head is large (about
+ * 1/2 or more) and 1 - P(Poisson(m) >= k + 1) is exact enough.
+ */
+double
+spike_log_poisson_head(double m, uint64_t k)
+{
+	double a = (double)k, sum = 1.0, term = 1.0;
+	uint64_t j;
+
+	if (!(m > 0.0))
+		return 0.0;
+	if (m <= a + 1.0)
+		return log1p(-exp(spike_log_poisson_tail(m, k + 1)));
+	for (j = k; j > 0; j--) {
+		term *= (double)j / m;
+		sum += term;
+		if (term < sum * 1e-17)
+			break;
+	}
+	return a * log(m) - m - lgamma(a + 1.0) + log(sum);
+}
+
 /* 0 and 1 for a bad value, so a hand-built config cannot divide by 0. */
 static uint64_t
 to_s(uint64_t ms)
@@ -194,21 +239,29 @@ is_category(const char *match, const char *category)
 	    strcmp(match + sizeof(pfx) - 1, category) == 0;
 }
 
-/* SPEC §9: the most specific rule wins; in file order among equals. */
+/* SPEC §9: the most specific rule of the record's kind (spike or drop)
+ * wins; in file order among equals. */
 static const struct rule *
 find_rule(const struct spike *sp, const struct cls *c)
 {
+	const struct rule *r;
 	size_t i;
 
-	for (i = 0; i < sp->nrules; i++)
-		if (strcmp(sp->rules[i].match, c->name) == 0)
-			return &sp->rules[i];
-	for (i = 0; i < sp->nrules; i++)
-		if (is_code(sp->rules[i].match, c->code))
-			return &sp->rules[i];
-	for (i = 0; i < sp->nrules; i++)
-		if (is_category(sp->rules[i].match, c->category))
-			return &sp->rules[i];
+	for (i = 0; i < sp->nrules; i++) {
+		r = &sp->rules[i];
+		if (r->drop == c->drop && strcmp(r->match, c->name) == 0)
+			return r;
+	}
+	for (i = 0; i < sp->nrules; i++) {
+		r = &sp->rules[i];
+		if (r->drop == c->drop && is_code(r->match, c->code))
+			return r;
+	}
+	for (i = 0; i < sp->nrules; i++) {
+		r = &sp->rules[i];
+		if (r->drop == c->drop && is_category(r->match, c->category))
+			return r;
+	}
 	return NULL;
 }
 
@@ -247,6 +300,10 @@ apply_rule(struct spike *sp, struct cls *c)
 
 	c->prm = r != NULL ? r->params : sp->defaults;
 	c->rule = r != NULL ? r->match : DEFAULT_RULE;
+	if (c->drop && r == NULL) {	/* never from the defaults */
+		c->prm.enabled = false;
+		c->rule = NULL;
+	}
 	w = to_s(c->prm.window_ms);
 	b = to_s(c->prm.baseline_ms);
 	if (c->cnt != NULL && (w != c->w || b != c->b))
@@ -266,6 +323,7 @@ copy_rules(struct spike *sp, const struct config_alerts *a)
 	    xcalloc(sp->nrules, sizeof(*sp->rules)) : NULL;
 	for (i = 0; i < sp->nrules; i++) {
 		sp->rules[i].match = xstrdup(a->rules[i].match);
+		sp->rules[i].drop = a->rules[i].drop;
 		sp->rules[i].params = a->rules[i].params;
 	}
 }
@@ -297,7 +355,17 @@ free_pending(struct pending *p)
 	free(p->name);
 	free(p->category);
 	free(p->severity);
-	free(p->rule);
+	free(p->match);
+}
+
+static void
+free_cls(struct cls *c)
+{
+	free(c->name);
+	free(c->category);
+	free(c->cnt);
+	free(c->slot);
+	free(c->f_rule);
 }
 
 void
@@ -308,30 +376,51 @@ spike_destroy(struct spike *sp)
 	if (sp == NULL)
 		return;
 	for (i = 0; i < sp->ncls; i++) {
-		free(sp->cls[i].name);
-		free(sp->cls[i].category);
-		free(sp->cls[i].cnt);
-		free(sp->cls[i].slot);
-		free(sp->cls[i].f_rule);
+		free_cls(&sp->cls[i]);
+		free_cls(&sp->dcls[i]);
 	}
 	for (i = 0; i < sp->nq; i++)
 		free_pending(&sp->q[i]);
 	free(sp->q);
 	free(sp->cls);
+	free(sp->dcls);
 	free_rules(sp);
 	free(sp);
 }
 
+static void	alloc_rings(struct spike *, struct cls *, uint64_t);
+
 void
 spike_reload(struct spike *sp, const struct config_alerts *a)
 {
+	struct cls *dc;
 	size_t i;
 
 	free_rules(sp);
 	copy_rules(sp, a);
-	for (i = 0; i < sp->ncls; i++)
-		if (sp->cls[i].named)
-			apply_rule(sp, &sp->cls[i]);
+	for (i = 0; i < sp->ncls; i++) {
+		if (!sp->cls[i].named)
+			continue;
+		apply_rule(sp, &sp->cls[i]);
+		dc = &sp->dcls[i];
+		apply_rule(sp, dc);
+		/* a new drop rule on a class already seen: its counts start
+		 * now, the seconds before are unknown */
+		if (dc->rule != NULL && dc->cnt == NULL &&
+		    sp->cls[i].cnt != NULL)
+			alloc_rings(sp, dc, sp->cur_sec);
+	}
+}
+
+static void
+name_cls(struct cls *c, const char *name, int code, const char *category)
+{
+	free(c->name);
+	free(c->category);
+	c->name = xstrdup(name != NULL ? name : "");
+	c->category = xstrdup(category != NULL ? category : "");
+	c->code = code;
+	c->named = true;
 }
 
 void
@@ -340,20 +429,27 @@ spike_set_class(struct spike *sp, size_t cls, const char *name, int code,
 {
 	struct cls *c;
 
+	size_t i;
+
 	if (cls >= sp->ncls) {
 		sp->cls = xrealloc(sp->cls, (cls + 1) * sizeof(*sp->cls));
+		sp->dcls = xrealloc(sp->dcls, (cls + 1) * sizeof(*sp->dcls));
 		memset(sp->cls + sp->ncls, 0,
 		    (cls + 1 - sp->ncls) * sizeof(*sp->cls));
+		memset(sp->dcls + sp->ncls, 0,
+		    (cls + 1 - sp->ncls) * sizeof(*sp->dcls));
+		for (i = sp->ncls; i <= cls; i++)
+			sp->dcls[i].drop = true;
 		sp->ncls = cls + 1;
 	}
 	c = &sp->cls[cls];
-	free(c->name);
-	free(c->category);
-	c->name = xstrdup(name != NULL ? name : "");
-	c->category = xstrdup(category != NULL ? category : "");
-	c->code = code;
-	c->named = true;
+	name_cls(c, name, code, category);
 	apply_rule(sp, c);
+	c = &sp->dcls[cls];
+	name_cls(c, name, code, category);
+	apply_rule(sp, c);
+	if (c->rule != NULL && c->cnt == NULL && sp->cls[cls].cnt != NULL)
+		alloc_rings(sp, c, sp->cur_sec);
 }
 
 static void
@@ -405,10 +501,11 @@ slot_feed(struct cls *c, uint64_t t, uint32_t m)
 	}
 }
 
-/* The first line of c: its rings, with the seconds since the detector
- * started known to be zero (as they were: no line came). */
+/* The rings of c, with the seconds from known_from known to be zero: the
+ * detector's start at a class's first line (as they were: no line came),
+ * the open second for a drop rule that comes later. */
 static void
-alloc_rings(struct spike *sp, struct cls *c)
+alloc_rings(struct spike *sp, struct cls *c, uint64_t known_from)
 {
 	uint64_t k, kfirst, kend, left;
 	size_t i;
@@ -416,12 +513,12 @@ alloc_rings(struct spike *sp, struct cls *c)
 	c->len = c->w + c->b;
 	c->cnt = xcalloc(c->len, sizeof(*c->cnt));
 	c->x = c->nb = 0;
-	c->valid_from = sp->start_sec;
+	c->valid_from = known_from;
 	c->slot = xmalloc(SPIKE_NSLOTS * sizeof(*c->slot));
 	for (i = 0; i < SPIKE_NSLOTS; i++)
 		c->slot[i] = SLOT_INVALID;
 	c->s1 = c->s2 = c->nvalid = 0;
-	c->d_from = sp->start_sec;
+	c->d_from = known_from;
 	c->acc = 0;
 	c->acc_ok = false;
 	c->k_next = 0;
@@ -430,7 +527,7 @@ alloc_rings(struct spike *sp, struct cls *c)
 	if (sp->cur_sec < c->w)
 		return;
 	left = sp->cur_sec - c->w;
-	kfirst = (sp->start_sec + SPIKE_SLOT_S - 1) / SPIKE_SLOT_S;
+	kfirst = (known_from + SPIKE_SLOT_S - 1) / SPIKE_SLOT_S;
 	kend = left / SPIKE_SLOT_S;	/* slots < kend are whole */
 	if (kend > kfirst + SPIKE_NSLOTS)
 		kfirst = kend - SPIKE_NSLOTS;
@@ -438,7 +535,7 @@ alloc_rings(struct spike *sp, struct cls *c)
 		slot_push(c, k, 0);
 	c->k_next = kend;
 	if (left % SPIKE_SLOT_S != 0) {
-		c->acc_ok = kend * SPIKE_SLOT_S >= sp->start_sec;
+		c->acc_ok = kend * SPIKE_SLOT_S >= known_from;
 		c->acc_next = left;
 	}
 }
@@ -471,29 +568,36 @@ queue_event(struct spike *sp, const struct cls *c, size_t id, bool firing,
 	p->name = xstrdup(c->name);
 	p->category = xstrdup(c->category);
 	p->severity = xstrdup(c->f_sev);
-	p->rule = xstrdup(c->f_rule != NULL ? c->f_rule : DEFAULT_RULE);
+	p->match = xstrdup(c->f_rule != NULL ? c->f_rule : DEFAULT_RULE);
 	p->ev.name = p->name;
 	p->ev.category = p->category;
 	p->ev.severity = p->severity;
-	p->ev.rule = p->rule;
+	p->ev.rule = c->f_kind != NULL ? c->f_kind : "adaptive";
+	p->ev.match = p->match;
 	p->ev.firing = firing;
 	p->ev.cls = id;
 	p->ev.code = c->code;
 	p->ev.window_s = c->w;
 	p->ev.count = c->x;
 	p->ev.baseline = c->f_mu;
-	p->ev.threshold = (double)c->level;
+	p->ev.threshold = c->level;
 	p->ev.ts_ms = s * 1000;
 }
 
 static void
-fire(struct spike *sp, struct cls *c, size_t id, uint64_t s, uint64_t level,
+fire(struct spike *sp, struct cls *c, size_t id, uint64_t s, double level,
     double mu)
 {
 	c->firing = true;
 	c->level = level;
 	c->f_mu = mu;
-	c->below = 0;
+	c->calm = 0;
+	if (c->drop)
+		c->f_kind = "drop";
+	else if (c->prm.set & ALERT_F_THRESHOLD)
+		c->f_kind = "static";
+	else
+		c->f_kind = "adaptive";
 	free(c->f_rule);
 	c->f_rule = xstrdup(c->rule);
 	snprintf(c->f_sev, sizeof(c->f_sev), "%s", c->prm.severity);
@@ -543,18 +647,19 @@ evaluate(struct spike *sp, struct cls *c, size_t id, uint64_t s)
 			resolve(sp, c, id, s);
 			return;
 		}
-		c->below = c->x < c->level ? c->below + 1 : 0;
-		if (c->below >= c->w)
+		c->calm = (double)c->x < c->level ? c->calm + 1 : 0;
+		if (c->calm >= c->w)
 			resolve(sp, c, id, s);
 		return;
 	}
-	if (!c->prm.enabled || s * 1000 < c->quiet_until_ms)
+	if (!c->prm.enabled || s * 1000 < c->quiet_until_ms ||
+	    sp->dcls[id].firing)
 		return;
 	covered = s + 1 - EW_MAX(sp->start_sec, c->valid_from);
 	seen = covered > c->w ? EW_MIN(covered - c->w, c->b) : 1;
 	if (c->prm.set & ALERT_F_THRESHOLD) {
 		if (c->x >= c->prm.threshold)
-			fire(sp, c, id, s, c->prm.threshold,
+			fire(sp, c, id, s, (double)c->prm.threshold,
 			    (double)(c->nb + 1) * (double)c->w / (double)seen);
 		return;
 	}
@@ -568,8 +673,44 @@ evaluate(struct spike *sp, struct cls *c, size_t id, uint64_t s)
 	k = (uint64_t)floor((double)c->x / d);
 	if (spike_log_poisson_tail(mu / d, k) >= log(c->prm.p))
 		return;
-	fire(sp, c, id, s, adaptive_level(c, c->x, mu, d, log(c->prm.p)),
-	    mu);
+	fire(sp, c, id, s,
+	    (double)adaptive_level(c, c->x, mu, d, log(c->prm.p)), mu);
+}
+
+/* SPEC §9, drop rules: armed, cooled down and frozen as spikes are. */
+static void
+evaluate_drop(struct spike *sp, struct cls *c, size_t id, uint64_t s)
+{
+	uint64_t covered, seen, k;
+	double mu, d;
+
+	if (c->firing) {
+		if (!c->prm.enabled) {	/* gone or disabled by a reload */
+			resolve(sp, c, id, s);
+			return;
+		}
+		c->calm = (double)c->x >= c->level ? c->calm + 1 : 0;
+		if (c->calm >= c->w)
+			resolve(sp, c, id, s);
+		return;
+	}
+	if (!c->prm.enabled || s * 1000 < c->quiet_until_ms ||
+	    sp->cls[id].firing)
+		return;
+	covered = s + 1 - EW_MAX(sp->start_sec, c->valid_from);
+	if (2 * covered < c->b)
+		return;
+	seen = covered > c->w ? EW_MIN(covered - c->w, c->b) : 1;
+	mu = (double)(c->nb + 1) * (double)c->w / (double)seen;
+	/* a class whose baseline is below min_count cannot drop */
+	if (mu < (double)c->prm.min_count ||
+	    (double)c->x > mu / c->prm.factor)
+		return;
+	d = dispersion(c);
+	k = (uint64_t)floor((double)c->x / d);
+	if (spike_log_poisson_head(mu / d, k) >= log(c->prm.p))
+		return;
+	fire(sp, c, id, s, mu / c->prm.factor, mu);
 }
 
 /* Closes second s for c: s - W - B leaves the baseline, s - W moves from
@@ -590,7 +731,10 @@ close_second(struct spike *sp, struct cls *c, size_t id, uint64_t s)
 	c->nb -= c->cnt[i];
 	c->cnt[i] = v;
 	c->x += v;
-	evaluate(sp, c, id, s);
+	if (c->drop)
+		evaluate_drop(sp, c, id, s);
+	else
+		evaluate(sp, c, id, s);
 }
 
 /* Forgets every count: after a jump of the clock nothing in the rings
@@ -601,11 +745,11 @@ reset(struct spike *sp, uint64_t now_sec)
 	struct cls *c;
 	size_t i;
 
-	for (i = 0; i < sp->ncls; i++) {
-		c = &sp->cls[i];
+	for (i = 0; i < 2 * sp->ncls; i++) {
+		c = i % 2 == 0 ? &sp->cls[i / 2] : &sp->dcls[i / 2];
 		if (c->firing) {
 			c->x = 0;
-			resolve(sp, c, i, now_sec);
+			resolve(sp, c, i / 2, now_sec);
 		}
 		free(c->cnt);
 		free(c->slot);
@@ -634,10 +778,14 @@ advance(struct spike *sp, uint64_t now_ms)
 		reset(sp, now_sec);
 		return;
 	}
-	for (s = sp->cur_sec; s < now_sec; s++)
-		for (i = 0; i < sp->ncls; i++)
+	for (s = sp->cur_sec; s < now_sec; s++) {
+		for (i = 0; i < sp->ncls; i++) {
 			if (sp->cls[i].cnt != NULL)
 				close_second(sp, &sp->cls[i], i, s);
+			if (sp->dcls[i].cnt != NULL)
+				close_second(sp, &sp->dcls[i], i, s);
+		}
+	}
 	if (now_sec > sp->cur_sec)
 		sp->cur_sec = now_sec;
 }
@@ -652,8 +800,14 @@ spike_observe(struct spike *sp, size_t cls, uint64_t now_ms, uint64_t n)
 		return;
 	c = &sp->cls[cls];
 	if (c->cnt == NULL)
-		alloc_rings(sp, c);
+		alloc_rings(sp, c, sp->start_sec);
 	c->open = n > UINT32_MAX - c->open ? UINT32_MAX : c->open + (uint32_t)n;
+	c = &sp->dcls[cls];
+	if (c->cnt == NULL && c->rule != NULL)
+		alloc_rings(sp, c, sp->start_sec);
+	if (c->cnt != NULL)
+		c->open = n > UINT32_MAX - c->open ? UINT32_MAX :
+		    c->open + (uint32_t)n;
 }
 
 void
@@ -685,21 +839,34 @@ spike_class_rule(const struct spike *sp, size_t cls)
 	return sp->cls[cls].rule;
 }
 
+const char *
+spike_class_drop_rule(const struct spike *sp, size_t cls)
+{
+	if (cls >= sp->ncls || !sp->dcls[cls].named ||
+	    !sp->dcls[cls].prm.enabled)
+		return NULL;
+	return sp->dcls[cls].rule;
+}
+
 bool
 spike_is_firing(const struct spike *sp, size_t cls)
 {
-	return cls < sp->ncls && sp->cls[cls].firing;
+	return cls < sp->ncls && (sp->cls[cls].firing ||
+	    sp->dcls[cls].firing);
 }
 
 size_t
 spike_memory(const struct spike *sp)
 {
-	size_t i, n = sizeof(*sp) + sp->ncls * sizeof(*sp->cls) +
+	const struct cls *c;
+	size_t i, n = sizeof(*sp) + 2 * sp->ncls * sizeof(*sp->cls) +
 	    sp->nrules * sizeof(*sp->rules) + sp->q_cap * sizeof(*sp->q);
 
-	for (i = 0; i < sp->ncls; i++)
-		if (sp->cls[i].cnt != NULL)
-			n += sp->cls[i].len * sizeof(uint32_t) +
+	for (i = 0; i < 2 * sp->ncls; i++) {
+		c = i % 2 == 0 ? &sp->cls[i / 2] : &sp->dcls[i / 2];
+		if (c->cnt != NULL)
+			n += c->len * sizeof(uint32_t) +
 			    SPIKE_NSLOTS * sizeof(uint32_t);
+	}
 	return n;
 }

@@ -101,9 +101,13 @@ struct alert_params {
 struct config_rule {
 	char		*match;	/* "Punishment", "461" or "category:auth" */
 	struct config_pos match_pos;
+	bool		 drop;	/* SPEC §9: a drop rule; false: a spike
+				 * rule (static or adaptive) */
 	struct alert_params params;	/* merged over the defaults */
 };
 
+/* One set of rules: the hosts' (alerts) or the fleet's (alerts.fleet,
+ * SPEC §13). A match has at most one spike rule and one drop rule. */
 struct config_alerts {
 	struct alert_params defaults;
 	struct config_rule *rules;
@@ -121,6 +125,8 @@ struct config {
 	struct config_input *inputs;
 	size_t		 ninputs;
 	struct config_alerts alerts;
+	struct config_alerts fleet;	/* alerts.fleet: errwatch-alerts runs
+					 * them over P series:10s */
 };
 
 /* The types of the schema's rows. */

@@ -73,7 +73,13 @@ struct keys_alert {
 	int		 code;		/* -1: none (JSON null) */
 	const char	*category;
 	const char	*severity;
-	const char	*rule;
+	const char	*rule;		/* the kind: "static", "adaptive",
+					 * "drop" (or errwatch-alerts's
+					 * "silent") */
+	const char	*match;		/* the rule's match, or "defaults";
+					 * NULL: "" (no rule) */
+	const char	*scope;		/* "host" or "fleet" (host "fleet");
+					 * NULL: "host" */
 	uint64_t	 window_s;
 	uint64_t	 count;
 	double		 baseline;
@@ -84,8 +90,11 @@ struct keys_alert {
 /* The event as Redis gets it: its `P alerts:active` field
  * "<name>@<host>" into field, the `P alerts` stream's field/value pairs
  * into kv, and the same fields as one JSON object into json (numbers as
- * numbers). All three are reset first. Numbers are written as buf_num
- * writes them: `10`, `48.1`. */
+ * numbers), in SPEC §7's order: event, id, name, code, category,
+ * severity, host, rule, match, window_s, count, baseline, threshold, ts,
+ * scope. All three are reset first. Numbers are written as buf_num
+ * writes them: `10`, `48.1`. The caller says the scope: the detector
+ * does not know whose counts it ran on. */
 void		 keys_alert(const struct keys_alert *a, struct buf *field,
 		    struct argv *kv, struct buf *json);
 

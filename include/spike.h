@@ -1,10 +1,21 @@
 /*
- * spike: spike alerts for one host (SPEC §9). Per class, counts per second
- * over the rule's window W and baseline B, and 10-second counts over the
- * 6 h before the window for the dispersion D. A rule per class (name over
- * code over category over alerts.defaults), static or adaptive; firing,
- * resolved and cooldown. Core module: no clock, no I/O, no logging; time
- * comes in as now_ms, events go out through a callback.
+ * spike: spike and drop alerts for one host, or for the fleet (SPEC §9,
+ * §13). Per class, counts per second over the rule's window W and
+ * baseline B, and 10-second counts over the 6 h before the window for the
+ * dispersion D. Per class a spike rule (name over code over category over
+ * the rule set's defaults), static or adaptive, and a drop rule when one
+ * matches (the same precedence; never from the defaults); each with its
+ * own firing, resolved and cooldown, but one alert of a class fires at a
+ * time (they share its P alerts:active field): a drop that comes while
+ * the class's spike fires waits for its resolve, and the other way round.
+ * Core module: no clock, no I/O, no logging; time comes in as now_ms,
+ * events go out through a callback.
+ *
+ * The fleet (SPEC §13) runs one detector with cfg->fleet; its clock is
+ * the buckets' time: each closed 10-second bucket of P series:10s is one
+ * spike_observe per class at the bucket's start, then a spike_tick at its
+ * end. The events do not say whose counts they came from: the caller
+ * gives them their host and scope (keys_alert).
  *
  * Time: now_ms is a millisecond clock that never steps (SPEC §6: the
  * daemon passes the monotonic uv_now, never the wall clock); second s is
@@ -12,8 +23,8 @@
  * spike_observe or spike_tick. Closing second s evaluates the window
  * (s - W, s]; an event's ts_ms is s * 1000 on that same clock, and whoever
  * writes the event converts it to wall time. Adaptive
- * rules arm once B/2 has passed since the start; static rules need no
- * baseline and fire from the first second.
+ * and drop rules arm once B/2 has passed since the start; static rules
+ * need no baseline and fire from the first second.
  */
 #ifndef EW_SPIKE_H
 #define EW_SPIKE_H
@@ -40,11 +51,15 @@ struct spike_event {
 	int		 code;		/* -1: none */
 	const char	*category;
 	const char	*severity;	/* the rule's, as at firing */
-	const char	*rule;		/* the rule's match, or "default" */
+	const char	*rule;		/* the kind, as at firing: "static",
+					 * "adaptive" or "drop" */
+	const char	*match;		/* the rule's match, or "defaults" */
 	uint64_t	 window_s;	/* W */
 	uint64_t	 count;		/* X: lines in (s - W, s] */
 	double		 baseline;	/* mu, frozen at firing */
-	double		 threshold;	/* the level L, frozen at firing */
+	double		 threshold;	/* frozen at firing: the level L a
+					 * spike fired at, or mu / factor
+					 * for a drop */
 	uint64_t	 ts_ms;		/* s * 1000 on now_ms's clock: the
 					 * second that fired or resolved */
 };
@@ -54,7 +69,8 @@ struct spike_event {
  * spike_observe; events that causes wait for the next spike_tick. */
 typedef void spike_event_fn(void *arg, const struct spike_event *ev);
 
-/* Copies the rules; a keeps no tie to the detector. No class yet. */
+/* Copies the rules (cfg->alerts for a host, cfg->fleet for the fleet);
+ * a keeps no tie to the detector. No class yet. */
 struct spike	*spike_create(const struct config_alerts *a);
 /* NULL: no-op. Events not yet delivered are dropped. */
 void		 spike_destroy(struct spike *sp);
@@ -83,10 +99,14 @@ void		 spike_observe(struct spike *sp, size_t cls, uint64_t now_ms,
 void		 spike_tick(struct spike *sp, uint64_t now_ms,
 		    spike_event_fn *fn, void *arg);
 
-/* The rule that applies to cls: its match, "default", or NULL when the
- * rule is disabled or cls was never named. Lives until the next reload. */
+/* The spike rule that applies to cls: its match, "defaults", or NULL when
+ * the rule is disabled or cls was never named. Lives until the next
+ * reload. */
 const char	*spike_class_rule(const struct spike *sp, size_t cls);
-/* True while cls has an alert firing. */
+/* The drop rule of cls: its match, or NULL when it has none (or it is
+ * disabled). Lives until the next reload. */
+const char	*spike_class_drop_rule(const struct spike *sp, size_t cls);
+/* True while cls has an alert firing, spike or drop. */
 bool		 spike_is_firing(const struct spike *sp, size_t cls);
 /* Bytes of memory held. */
 size_t		 spike_memory(const struct spike *sp);
@@ -94,5 +114,8 @@ size_t		 spike_memory(const struct spike *sp);
 /* ln P(Poisson(m) >= k), for m > 0: relative error below 1e-9 for m from
  * 1e-6 to 1e6 and any k. Exposed for the tests. */
 double		 spike_log_poisson_tail(double m, uint64_t k);
+/* ln P(Poisson(m) <= k), the lower tail drop rules test, for m > 0; the
+ * same accuracy. m <= 0: 0 (a Poisson(0) is always 0). */
+double		 spike_log_poisson_head(double m, uint64_t k);
 
 #endif

@@ -39,12 +39,13 @@ echo "firing alert in Redis ${ms} ms after the crossing line"
 
 entry=$(rc XRANGE errwatch:alerts - + | tr '\n' ' ')
 for want in "event firing" "name Punishment" "code 461" "category account" \
-    "severity critical" "host testhost" "rule Punishment" "window_s 5" \
-    "count 20" "threshold 20"; do
+    "severity critical" "host testhost" "rule static" "match Punishment" \
+    "window_s 5" "count 20" "threshold 20" "scope host"; do
 	case " $entry " in *" $want "*) ;; *) fail "entry lacks '$want': $entry" ;; esac
 done
 active=$(rc HGET errwatch:alerts:active Punishment@testhost)
-case $active in *'"event":"firing"'*'"count":20,'*'"threshold":20,'*) ;;
+case $active in *'"event":"firing"'*'"rule":"static","match":"Punishment",'*\
+'"count":20,'*'"threshold":20,'*'"scope":"host"}') ;;
 *) fail "active: $active" ;; esac
 wait_for 50 0.1 grep -q '"event":"firing"' "$T/sub.out" || fail "no published JSON"
 grep -qF "$active" "$T/sub.out" || fail "published JSON differs from alerts:active"

@@ -55,6 +55,18 @@ inputs: [{paths: [/tmp/x.log]}]
 alerts:
   rules:
     - {match: Punishmnet, threshold: 5}"
+check unknown_fleet_match 6:17 "table: $TABLE
+inputs: [{paths: [/tmp/x.log]}]
+alerts:
+  fleet:
+    rules:
+      - {match: Sucess, drop: true}"
+check second_drop_rule 6:15 "table: $TABLE
+inputs: [{paths: [/tmp/x.log]}]
+alerts:
+  rules:
+    - {match: Success, drop: true}
+    - {match: Success, drop: true}"
 
 # SPEC §2: --check-config makes every check a program makes at start.
 # The Redis URL's syntax, at the url value:
@@ -145,6 +157,12 @@ grep -q "^inputs\[0\].exclude  *\[\*.gz\]$" "$T/good.out" ||
 # at the source tree's).
 sed "s#^table: .*#table: $TABLE#" "$EW_SRC/config/errwatch.yaml" > "$T/example.yaml"
 "$EW_BIN" --check-config -c "$T/example.yaml" >/dev/null || fail "example config"
+# SPEC §9: one spike rule and one drop rule for the same match.
+printf '%s\n' "table: $TABLE" "inputs: [{paths: [/tmp/x.log]}]" "alerts:" \
+    "  rules:" "    - {match: Success, drop: true}" \
+    "    - {match: Success, threshold: 900}" > "$T/both.yaml"
+"$EW_BIN" --check-config -c "$T/both.yaml" >/dev/null ||
+	fail "a spike and a drop rule for one match"
 
 # Usage errors exit 64.
 st=0; "$EW_BIN" --bogus 2>/dev/null || st=$?

@@ -186,7 +186,37 @@ static const struct bad bads[] = {
 	{ "inputs:\n  - {name: x, paths: a}\n  - {name: x, paths: b}\n", 3, 12,
 	    "inputs[1].name: \"x\" is already the name of inputs[0]" },
 	{ INPUT "alerts:\n  rules:\n    - {match: X}\n    - {match: X}\n", 6,
-	    15, "alerts.rules[1].match: \"X\" already has a rule" },
+	    15, "alerts.rules[1].match: \"X\" already has a spike rule "
+	    "(alerts.rules[0])" },
+	/* SPEC §9: one spike rule and one drop rule per match */
+	{ INPUT "alerts:\n  rules:\n    - {match: X, drop: true}\n"
+	    "    - {match: X}\n    - {match: X, drop: true}\n", 7, 15,
+	    "alerts.rules[2].match: \"X\" already has a drop rule "
+	    "(alerts.rules[0])" },
+	{ INPUT "alerts:\n  rules:\n"
+	    "    - {match: X, drop: true, threshold: 5}\n", 5, 41,
+	    "alerts.rules[0].threshold: a drop rule has no threshold" },
+	{ INPUT "alerts:\n  rules:\n    - {match: X, drop: maybe}\n", 5, 24,
+	    "alerts.rules[0].drop: expected true or false" },
+	/* SPEC §13: alerts.fleet */
+	{ INPUT "alerts:\n  flet: {}\n", 4, 3, "alerts: unknown key \"flet\" "
+	    "(known: defaults, rules, fleet)" },
+	{ INPUT "alerts:\n  fleet:\n    rule: []\n", 5, 5,
+	    "alerts.fleet: unknown key \"rule\" (known: defaults, rules)" },
+	{ INPUT "alerts:\n  fleet: [a]\n", 4, 10,
+	    "alerts.fleet: expected a mapping" },
+	{ INPUT "alerts:\n  fleet:\n    rules:\n"
+	    "      - {match: X, treshold: 5}\n", 6, 20,
+	    "alerts.fleet.rules[0]: unknown key \"treshold\"" },
+	{ INPUT "alerts:\n  fleet:\n    rules:\n"
+	    "      - {match: S, drop: true}\n"
+	    "      - {match: S, drop: true}\n", 7, 17,
+	    "alerts.fleet.rules[1].match: \"S\" already has a drop rule "
+	    "(alerts.fleet.rules[0])" },
+	{ INPUT "alerts:\n  fleet:\n    defaults: {p: 0}\n", 5, 19,
+	    "alerts.fleet.defaults.p: expected a probability" },
+	{ INPUT "alerts:\n  fleet:\n    rules: {match: S}\n", 5, 12,
+	    "alerts.fleet.rules: expected a list of rules" },
 	{ "redis:\n  buckets: {60s: 1h, 1m: 2h}\n" INPUT, 2, 22,
 	    "redis.buckets: \"1m\" is the same resolution as \"60s\"" },
 	/* buckets */
@@ -339,6 +369,18 @@ test_minimal(void)
 	CHECK(d->enabled);
 	CHECK_UINT_EQ(d->set, 0);
 	CHECK_UINT_EQ(cfg->alerts.nrules, 0);
+	/* SPEC §13: the fleet's defaults */
+	d = &cfg->fleet.defaults;
+	CHECK_UINT_EQ(d->window_ms, 60000);
+	CHECK_UINT_EQ(d->baseline_ms, 1800000);
+	CHECK_UINT_EQ(d->min_count, 50);
+	CHECK(d->factor == 4.0);
+	CHECK(d->p == 1e-6);
+	CHECK_UINT_EQ(d->cooldown_ms, 300000);
+	CHECK_STR_EQ(d->severity, "warning");
+	CHECK(d->enabled);
+	CHECK_UINT_EQ(d->set, 0);
+	CHECK_UINT_EQ(cfg->fleet.nrules, 0);
 	config_destroy(cfg);
 }
 
@@ -468,6 +510,62 @@ test_values(void)
 	CHECK_UINT_EQ(r->params.threshold, 3);
 	CHECK(!r->params.enabled);
 	CHECK_UINT_EQ(r->params.set, ALERT_F_THRESHOLD | ALERT_F_ENABLED);
+	config_destroy(cfg);
+}
+
+/* Drop rules beside spike rules (SPEC §9), and alerts.fleet with its own
+ * defaults under its rules (SPEC §13). */
+static void
+test_fleet(void)
+{
+	static const char text[] = INPUT
+	    "alerts:\n"
+	    "  rules:\n"
+	    "    - {match: Success, drop: true, severity: critical}\n"
+	    "    - {match: Success, enabled: false}\n"
+	    "  fleet:\n"
+	    "    rules:\n"
+	    "      - {match: Success, drop: true, window: 2m}\n"
+	    "      - {match: Punishment, factor: 8, drop: false}\n"
+	    "    defaults: {min_count: 100, severity: page}\n";
+	struct config *cfg;
+	const struct config_rule *r;
+	const struct alert_params *d;
+
+	cfg = load_text_ok(text);
+	CHECK_UINT_EQ(cfg->alerts.defaults.min_count, 20);
+	CHECK_UINT_EQ(cfg->alerts.nrules, 2);
+	r = &cfg->alerts.rules[0];
+	CHECK_STR_EQ(r->match, "Success");
+	CHECK(r->drop);
+	CHECK_STR_EQ(r->params.severity, "critical");
+	CHECK_UINT_EQ(r->params.min_count, 20);
+	CHECK_UINT_EQ(r->params.set, ALERT_F_SEVERITY);
+	r = &cfg->alerts.rules[1];
+	CHECK(!r->drop);
+	CHECK(!r->params.enabled);
+
+	d = &cfg->fleet.defaults;
+	CHECK_UINT_EQ(d->min_count, 100);
+	CHECK_STR_EQ(d->severity, "page");
+	CHECK_UINT_EQ(d->window_ms, 60000);
+	CHECK_UINT_EQ(d->cooldown_ms, 300000);
+	CHECK_UINT_EQ(d->set, ALERT_F_MIN_COUNT | ALERT_F_SEVERITY);
+	CHECK_UINT_EQ(cfg->fleet.nrules, 2);
+	r = &cfg->fleet.rules[0];
+	CHECK_STR_EQ(r->match, "Success");
+	CHECK_INT_EQ(r->match_pos.line, 9);
+	CHECK_INT_EQ(r->match_pos.col, 17);
+	CHECK(r->drop);
+	CHECK_UINT_EQ(r->params.window_ms, 120000);
+	CHECK_UINT_EQ(r->params.min_count, 100);
+	CHECK_STR_EQ(r->params.severity, "page");
+	CHECK_UINT_EQ(r->params.set, ALERT_F_WINDOW);
+	r = &cfg->fleet.rules[1];
+	CHECK_STR_EQ(r->match, "Punishment");
+	CHECK(!r->drop);
+	CHECK(r->params.factor == 8.0);
+	CHECK_UINT_EQ(r->params.min_count, 100);
 	config_destroy(cfg);
 }
 
@@ -607,6 +705,15 @@ test_example(void)
 	CHECK(!r->params.enabled);
 	CHECK_UINT_EQ(r->params.set, ALERT_F_ENABLED);
 	CHECK_UINT_EQ(r->params.min_count, 20);
+	CHECK(!cfg->alerts.rules[0].drop);
+	CHECK_UINT_EQ(cfg->fleet.defaults.min_count, 50);
+	CHECK_UINT_EQ(cfg->fleet.defaults.window_ms, 60000);
+	CHECK_UINT_EQ(cfg->fleet.nrules, 1);
+	r = &cfg->fleet.rules[0];
+	CHECK_STR_EQ(r->match, "Success");
+	CHECK(r->drop);
+	CHECK_STR_EQ(r->params.severity, "critical");
+	CHECK_UINT_EQ(r->params.min_count, 50);
 	config_destroy(cfg);
 	free(path);
 }
@@ -899,10 +1006,20 @@ test_describe(void)
 		{ "alerts.defaults.severity", "warning" },
 		{ "alerts.defaults.enabled", "true" },
 		{ "alerts.rules[0].match", "\"X\"" },
+		{ "alerts.rules[0].drop", "false" },
 		{ "alerts.rules[0].factor", "2.5" },
 		{ "alerts.rules[1].match", "\"category:auth\"" },
+		{ "alerts.rules[1].drop", "false" },
 		{ "alerts.rules[1].threshold", "3" },
 		{ "alerts.rules[1].severity", "critical" },
+		{ "alerts.fleet.defaults.window", "1m" },
+		{ "alerts.fleet.defaults.baseline", "30m" },
+		{ "alerts.fleet.defaults.min_count", "50" },
+		{ "alerts.fleet.defaults.factor", "4" },
+		{ "alerts.fleet.defaults.p", "1e-06" },
+		{ "alerts.fleet.defaults.cooldown", "5m" },
+		{ "alerts.fleet.defaults.severity", "warning" },
+		{ "alerts.fleet.defaults.enabled", "true" },
 	};
 	struct config *cfg;
 	struct buf got = { NULL, 0, 0 }, exp = { NULL, 0, 0 };
@@ -1020,10 +1137,11 @@ man_keys(struct buf *out)
 		}
 		if (k[i].flags & CONFIG_F_REQUIRED)
 			buf_puts(out, "Required.\n");
-		else if (k[i].flags & CONFIG_F_INHERIT)
+		else if (k[i].flags & CONFIG_F_INHERIT)	/* X.rules[].k */
 			buf_printf(out, "Default: the value of\n.Cm "
-			    "alerts.defaults.%s .\n", strrchr(k[i].name, '.') +
-			    1);
+			    "%.*sdefaults.%s .\n",
+			    (int)(strstr(k[i].name, "rules[]") - k[i].name),
+			    k[i].name, strrchr(k[i].name, '.') + 1);
 		else if (k[i].def != NULL) {
 			buf_puts(out, "Default:\n.Ql \"");
 			man_escape(out, k[i].def, true);
@@ -1085,6 +1203,7 @@ main(void)
 	test_minimal();
 	test_values();
 	test_nulls();
+	test_fleet();
 	test_example();
 	test_env();
 	test_target();

@@ -833,32 +833,49 @@ struct alert_case {
 
 static const struct alert_case alert_cases[] = {
 	{ { true, "h1", 1700000000, 3, "Punishment", 461, "Account",
-	    "warning", "default", 60, 57, 48.1, 10, 1700000123000 },
+	    "warning", "adaptive", "defaults", "host", 60, 57, 48.1, 10,
+	    1700000123000 },
 	  "Punishment@h1",
 	  "{\"event\":\"firing\",\"id\":\"h1:1700000000:3\","
 	  "\"name\":\"Punishment\",\"code\":461,\"category\":"
 	  "\"Account\",\"severity\":\"warning\",\"host\":\"h1\","
-	  "\"rule\":\"default\",\"window_s\":60,\"count\":57,"
-	  "\"baseline\":48.1,\"threshold\":10,\"ts\":1700000123000}",
+	  "\"rule\":\"adaptive\",\"match\":\"defaults\","
+	  "\"window_s\":60,\"count\":57,\"baseline\":48.1,"
+	  "\"threshold\":10,\"ts\":1700000123000,\"scope\":\"host\"}",
 	  "48.1", "10" },
 	/* no code: JSON null; a rounded baseline loses its zeros */
 	{ { false, "web-2", 5, 1, "Odd \"x\"", -1, "", "critical",
-	    "category:Net", 300, 0, 0.12349, 20.5, 42 },
+	    "static", "category:Net", "host", 300, 0, 0.12349, 20.5, 42 },
 	  "Odd \"x\"@web-2",
 	  "{\"event\":\"resolved\",\"id\":\"web-2:5:1\","
 	  "\"name\":\"Odd \\\"x\\\"\",\"code\":null,\"category\":"
 	  "\"\",\"severity\":\"critical\",\"host\":\"web-2\","
-	  "\"rule\":\"category:Net\",\"window_s\":300,\"count\":0,"
-	  "\"baseline\":0.123,\"threshold\":20.5,\"ts\":42}",
+	  "\"rule\":\"static\",\"match\":\"category:Net\","
+	  "\"window_s\":300,\"count\":0,\"baseline\":0.123,"
+	  "\"threshold\":20.5,\"ts\":42,\"scope\":\"host\"}",
 	  "0.123", "20.5" },
+	/* SPEC §13: a fleet drop, host and scope "fleet"; the drop's
+	 * threshold is mu / factor */
+	{ { true, "fleet", 1700000000, 9, "Success", 200, "success",
+	    "critical", "drop", "Success", "fleet", 60, 0, 3000.0333333,
+	    750.00833333, 1700000456000 },
+	  "Success@fleet",
+	  "{\"event\":\"firing\",\"id\":\"fleet:1700000000:9\","
+	  "\"name\":\"Success\",\"code\":200,\"category\":"
+	  "\"success\",\"severity\":\"critical\",\"host\":\"fleet\","
+	  "\"rule\":\"drop\",\"match\":\"Success\","
+	  "\"window_s\":60,\"count\":0,\"baseline\":3000.033,"
+	  "\"threshold\":750.008,\"ts\":1700000456000,"
+	  "\"scope\":\"fleet\"}",
+	  "3000.033", "750.008" },
 };
 
 static void
 test_alert(void)
 {
 	static const char *const names[] = { "event", "id", "name", "code",
-	    "category", "severity", "host", "rule", "window_s", "count",
-	    "baseline", "threshold", "ts" };
+	    "category", "severity", "host", "rule", "match", "window_s",
+	    "count", "baseline", "threshold", "ts", "scope" };
 	struct buf field = { 0 }, json = { 0 };
 	struct argv kv = { 0 };
 	size_t i, j;
@@ -873,8 +890,11 @@ test_alert(void)
 		for (j = 0; j < ARRAY_SIZE(names); j++)
 			CHECK_STR_EQ(kv.v[2 * j], names[j]);
 		CHECK_STR_EQ(kv.v[1], c->a.firing ? "firing" : "resolved");
-		CHECK_STR_EQ(kv.v[21], c->baseline);
-		CHECK_STR_EQ(kv.v[23], c->threshold);
+		CHECK_STR_EQ(kv.v[15], c->a.rule);
+		CHECK_STR_EQ(kv.v[17], c->a.match);
+		CHECK_STR_EQ(kv.v[23], c->baseline);
+		CHECK_STR_EQ(kv.v[25], c->threshold);
+		CHECK_STR_EQ(kv.v[29], c->a.scope);
 	}
 	buf_free(&field);
 	buf_free(&json);

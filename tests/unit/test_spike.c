@@ -1,10 +1,13 @@
 /*
- * test_spike: the Poisson tail, the exact seconds a burst fires and
+ * test_spike: the Poisson tails, the exact seconds a burst fires and
  * resolves (adaptive and static), rare classes and the warm-up, no false
  * alerts over 30 simulated days, cooldown and re-firing, rule precedence,
- * enabled: false, and a reload that keeps the history. All in simulated
- * time: second s is ticked at s * 1000 (closing s - 1), and its lines are
- * observed at s * 1000 + 500.
+ * enabled: false, and a reload that keeps the history; drop rules (SPEC
+ * §9): the exact seconds of a worked example, the warm-up, min_count,
+ * cooldown, a class with a spike rule and a drop rule, a fleet drop over
+ * 10-second buckets, and no false drop in the 30 simulated days. All in
+ * simulated time: second s is ticked at s * 1000 (closing s - 1), and its
+ * lines are observed at s * 1000 + 500.
  */
 #include <math.h>
 #include <stdbool.h>
@@ -21,8 +24,10 @@
 struct rec {
 	size_t		nev;
 	size_t		nfiring;	/* all firings, kept or not */
+	size_t		ndrop;		/* of them, drops */
 	struct spike_event ev[MAX_EVENTS];
-	char		rule[MAX_EVENTS][32];
+	char		rule[MAX_EVENTS][16];	/* the kind */
+	char		match[MAX_EVENTS][32];
 	char		sev[MAX_EVENTS][16];
 };
 
@@ -33,13 +38,17 @@ record(void *arg, const struct spike_event *ev)
 
 	if (ev->firing)
 		r->nfiring++;
+	if (ev->firing && strcmp(ev->rule, "drop") == 0)
+		r->ndrop++;
 	if (r->nev == MAX_EVENTS)
 		return;
 	r->ev[r->nev] = *ev;
 	snprintf(r->rule[r->nev], sizeof(r->rule[0]), "%s", ev->rule);
+	snprintf(r->match[r->nev], sizeof(r->match[0]), "%s", ev->match);
 	snprintf(r->sev[r->nev], sizeof(r->sev[0]), "%s", ev->severity);
 	r->ev[r->nev].name = r->ev[r->nev].category = NULL;
 	r->ev[r->nev].rule = r->ev[r->nev].severity = NULL;
+	r->ev[r->nev].match = NULL;
 	r->nev++;
 }
 
@@ -57,6 +66,18 @@ set_defaults(struct config_alerts *a)
 	snprintf(a->defaults.severity, sizeof(a->defaults.severity),
 	    "warning");
 	a->defaults.enabled = true;
+}
+
+/* A drop rule for match; the other fields as alerts.defaults. */
+static void
+drop_rule(struct config_rule *rule, const struct config_alerts *a,
+    char *match)
+{
+	memset(rule, 0, sizeof(*rule));
+	rule->match = match;
+	rule->drop = true;
+	rule->params = a->defaults;
+	rule->params.set = 0;
 }
 
 /* Lines in second s for class 0. */
@@ -146,6 +167,56 @@ test_tail(void)
 	CHECK(spike_log_poisson_tail(361.0 / 30, 33) < log(1e-6));
 }
 
+/* ln P(Poisson(m) <= k) by plain summation of the pmf in long double. */
+static double
+ref_log_head(double m, uint64_t k)
+{
+	long double lm = logl((long double)m), sum = 0;
+	uint64_t j;
+
+	for (j = 0; j <= k; j++)
+		sum += expl((long double)j * lm - m -
+		    lgammal((long double)j + 1));
+	return (double)logl(sum);
+}
+
+struct head_case {
+	double	 m;
+	uint64_t k;
+};
+
+static const struct head_case head_cases[] = {
+	{ 1e-4, 0 }, { 0.6, 0 }, { 0.6, 3 }, { 3, 0 }, { 3, 2 }, { 3, 9 },
+	{ 20, 2 }, { 20, 5 }, { 20, 19 }, { 20, 40 }, { 100, 10 },
+	{ 100, 60 }, { 100, 99 }, { 9001.0 / 30, 75 }, { 9001.0 / 30, 0 },
+	{ 3000, 750 }, { 3000, 2990 }, { 1e5, 99000 },
+};
+
+static void
+test_head(void)
+{
+	double got, want;
+	size_t i;
+
+	CHECK(spike_log_poisson_head(0.0, 0) == 0.0);
+	CHECK(fabs(spike_log_poisson_head(2.5, 0) + 2.5) < 1e-15);
+	for (i = 0; i < ARRAY_SIZE(head_cases); i++) {
+		got = spike_log_poisson_head(head_cases[i].m, head_cases[i].k);
+		want = ref_log_head(head_cases[i].m, head_cases[i].k);
+		if (!(fabs(got - want) <= 1e-9 * fabs(want) + 1e-13))
+			CHECK_FAIL_("head(%g, %llu): %.17g != %.17g",
+			    head_cases[i].m,
+			    (unsigned long long)head_cases[i].k, got, want);
+		check_count++;
+	}
+	/* the worked drop example below: ln P(Poisson(300.03) <= 75) is
+	 * about -124, far below ln 1e-6 = -13.8; at mu = 20, X = 2 drops
+	 * (4.5e-7) and X = 3 does not (3.2e-6) */
+	CHECK(spike_log_poisson_head(9001.0 / 30, 75) < -120);
+	CHECK(spike_log_poisson_head(20, 2) < log(1e-6));
+	CHECK(spike_log_poisson_head(20, 3) >= log(1e-6));
+}
+
 /* ---- a burst over a steady trickle: the exact seconds ---------------- */
 
 #define T0	3600
@@ -210,6 +281,7 @@ test_burst(void)
 		set_defaults(&a);
 		memset(&r, 0, sizeof(r));
 		if (bc->threshold > 0) {
+			memset(&rule, 0, sizeof(rule));
 			rule.match = punishment;
 			rule.params = a.defaults;
 			rule.params.threshold = bc->threshold;
@@ -229,8 +301,12 @@ test_burst(void)
 		CHECK_UINT_EQ(r.ev[0].window_s, 60);
 		CHECK_UINT_EQ(r.ev[0].cls, 0);
 		CHECK_INT_EQ(r.ev[0].code, 461);
+		CHECK_STR_EQ(r.match[0],
+		    bc->threshold > 0 ? "Punishment" : "defaults");
 		CHECK_STR_EQ(r.rule[0],
-		    bc->threshold > 0 ? "Punishment" : "default");
+		    bc->threshold > 0 ? "static" : "adaptive");
+		CHECK_STR_EQ(r.rule[1], r.rule[0]);
+		CHECK_STR_EQ(r.match[1], r.match[0]);
 		CHECK_STR_EQ(r.sev[0], "warning");
 		CHECK(!r.ev[1].firing);
 		CHECK_UINT_EQ(r.ev[1].ts_ms, bc->resolve_s * 1000);
@@ -389,13 +465,18 @@ static const struct quiet_case quiet_cases[] = {
 static void
 test_quiet(void)
 {
+	static char steady[] = "Steady";
 	struct config_alerts a;
+	struct config_rule rule;
 	struct spike *sp;
 	struct rec r;
 	struct gen g;
 	size_t i;
 
 	set_defaults(&a);
+	drop_rule(&rule, &a, steady);	/* and no false drop either */
+	a.rules = &rule;
+	a.nrules = 1;
 	for (i = 0; i < ARRAY_SIZE(quiet_cases); i++) {
 		memset(&r, 0, sizeof(r));
 		g.state = 1;
@@ -409,6 +490,7 @@ test_quiet(void)
 			    g.rate, g.clump, r.nfiring,
 			    quiet_cases[i].max_alerts);
 		check_count++;
+		CHECK_UINT_EQ(r.ndrop, 0);
 		spike_destroy(sp);
 	}
 }
@@ -458,6 +540,7 @@ test_cooldown(void)
 	size_t i;
 
 	set_defaults(&a);
+	memset(&rule, 0, sizeof(rule));
 	rule.match = quota;
 	rule.params = a.defaults;
 	rule.params.threshold = 10;
@@ -477,7 +560,8 @@ test_cooldown(void)
 		CHECK_UINT_EQ(r.ev[i].ts_ms, cool_wants[i].s * 1000);
 		CHECK_UINT_EQ(r.ev[i].window_s, 10);
 		CHECK(r.ev[i].threshold == 10);
-		CHECK_STR_EQ(r.rule[i], "category:quota");
+		CHECK_STR_EQ(r.match[i], "category:quota");
+		CHECK_STR_EQ(r.rule[i], "static");
 	}
 	spike_destroy(sp);
 }
@@ -520,8 +604,8 @@ static const struct class_case class_cases[] = {
 	{ "BadToken", "auth", NULL, NULL, 10000, 401, false },
 	{ "LoginExpired", "auth", "LoginExpired", "top", 3, 402, true },
 	{ "406", "ambiguous", "406", "amb", 4, 406, true },
-	{ "Busy", "availability", "default", NULL, 19, 503, false },
-	{ "Unclassified", "", "default", "warning", 20, -1, true },
+	{ "Busy", "availability", "defaults", NULL, 19, 503, false },
+	{ "Unclassified", "", "defaults", "warning", 20, -1, true },
 };
 
 static uint64_t
@@ -543,6 +627,7 @@ test_precedence(void)
 	bool fired;
 
 	set_defaults(&a);
+	memset(rules, 0, sizeof(rules));
 	for (i = 0; i < ARRAY_SIZE(rule_defs); i++) {
 		rules[i].match = rule_defs[i].match;
 		rules[i].params = a.defaults;
@@ -588,7 +673,7 @@ test_precedence(void)
 			CHECK(!fired);
 			fired = true;
 			CHECK_UINT_EQ(r.ev[j].ts_ms, 2000000);
-			CHECK_STR_EQ(r.rule[j], class_cases[i].rule);
+			CHECK_STR_EQ(r.match[j], class_cases[i].rule);
 			CHECK_STR_EQ(r.sev[j], class_cases[i].severity);
 		}
 		if (fired != class_cases[i].fires)
@@ -622,6 +707,7 @@ test_reload(void)
 
 	set_defaults(&a);
 	set_defaults(&b);
+	memset(&rule, 0, sizeof(rule));
 	rule.match = spiky;
 	rule.params = b.defaults;
 	rule.params.window_ms = 30000;
@@ -637,7 +723,7 @@ test_reload(void)
 	spike_set_class(sp, 0, "Spiky", 470, "app");
 	run(sp, 0, T0, trickle_burst, NULL, &r);
 	CHECK_UINT_EQ(r.nev, 0);
-	CHECK_STR_EQ(spike_class_rule(sp, 0), "default");
+	CHECK_STR_EQ(spike_class_rule(sp, 0), "defaults");
 	spike_reload(sp, &b);
 	CHECK_STR_EQ(spike_class_rule(sp, 0), "Spiky");
 	fresh = spike_create(&b);
@@ -651,7 +737,8 @@ test_reload(void)
 	CHECK(r.ev[0].threshold == 25);
 	CHECK(fabs(r.ev[0].baseline - 361.0 / 60) < 1e-9);
 	CHECK_UINT_EQ(r.ev[0].window_s, 30);
-	CHECK_STR_EQ(r.rule[0], "Spiky");
+	CHECK_STR_EQ(r.match[0], "Spiky");
+	CHECK_STR_EQ(r.rule[0], "adaptive");
 	CHECK_STR_EQ(r.sev[0], "critical");
 	CHECK(!r.ev[1].firing);
 	CHECK_UINT_EQ(r.ev[1].ts_ms, (T0 + 145) * 1000);
@@ -697,6 +784,382 @@ test_reload(void)
 	CHECK(r.ev[2].firing && !r.ev[3].firing);
 	CHECK_UINT_EQ(r.ev[2].ts_ms, (T0 + 500) * 1000);
 	CHECK_UINT_EQ(r.ev[3].ts_ms, (T0 + 501) * 1000);
+	spike_destroy(sp);
+}
+
+/* ---- drop rules ------------------------------------------------------ */
+
+/* Lines a second: rate until stop, none over [stop, back), rate again
+ * over [back, stop2), none from stop2; plus burst more a second over
+ * [burst_s, burst_s + 30). every > 1: rate lines every every seconds. */
+struct phases {
+	uint64_t rate;
+	uint64_t every;
+	uint64_t stop;
+	uint64_t back;
+	uint64_t stop2;
+	uint64_t burst_s;
+	uint64_t burst;
+};
+
+static uint64_t
+phased(void *arg, uint64_t s)
+{
+	const struct phases *ph = arg;
+	uint64_t n = 0;
+
+	if ((s < ph->stop || (s >= ph->back && s < ph->stop2)) &&
+	    s % ph->every == 0)
+		n = ph->rate;
+	if (ph->burst > 0 && s >= ph->burst_s && s < ph->burst_s + 30)
+		n += ph->burst;
+	return n;
+}
+
+#define D0	3600	/* Success stops */
+#define D1	3900	/* and comes back */
+
+/*
+ * The worked example (SPEC §9, drop: true under the defaults: W 60 s,
+ * B 30 m, min_count 20, factor 4, p 1e-6). Success at a steady 5 lines/s
+ * from 0, then 0 lines/s from D0 = 3600, back to 5 lines/s at D1 = 3900.
+ *
+ * Closing second s = D0 + j - 1 (j silent seconds in the window, j <= 60)
+ * evaluates (s - 60, s]: X = 5 (60 - j). The baseline (s - 1860, s - 60]
+ * lies before D0: 1800 s of 5 lines, N_B = 9000, and more than B has
+ * passed, so mu = 9001 * 60 / 1800 = 300.033 >= min_count. Every 10 s slot
+ * holds 50: variance 0, D = 1. X <= mu / 4 = 75.008 needs 60 - j <= 15,
+ * j >= 45: X = 75 at s = D0 + 44, and P(Poisson(300.03) <= 75) is about
+ * e^-124 < 1e-6. It fires at D0 + 44 (count 75, baseline 300.033,
+ * threshold 75.008).
+ *
+ * Resolving: from D1 the window holds 5 (s - D1 + 1) lines; X >= 75.008
+ * (the frozen mu / 4) needs 16 seconds of traffic, X = 80 at D1 + 15.
+ * Sixty seconds at or above it, D1 + 15 .. D1 + 74: resolved at D1 + 74
+ * (X = 300). The spike rule (adaptive defaults) stays quiet: when the
+ * traffic comes back X <= 300 < 4 mu.
+ *
+ * Cooldown (5 m): the same, but Success stops again at D1 + 100. The drop
+ * would fire at D1 + 144; the cooldown holds it until D1 + 74 + 300 =
+ * D1 + 374, when the window is silent (X = 0) and mu = 6426 / 30 (the
+ * baseline (D1 - 1486, D1 + 314] holds 1185 + 100 seconds of 5 lines):
+ * it fires at D1 + 374.
+ */
+static void
+test_drop(void)
+{
+	static char success[] = "Success";
+	struct phases ph = { 5, 1, D0, D1, UINT64_MAX, 0, 0 };
+	struct config_alerts a;
+	struct config_rule rule;
+	struct spike *sp;
+	struct rec r;
+
+	set_defaults(&a);
+	drop_rule(&rule, &a, success);
+	snprintf(rule.params.severity, sizeof(rule.params.severity),
+	    "critical");
+	rule.params.set = ALERT_F_SEVERITY;
+	a.rules = &rule;
+	a.nrules = 1;
+	memset(&r, 0, sizeof(r));
+	sp = spike_create(&a);
+	spike_set_class(sp, 0, "Success", 200, "success");
+	CHECK_STR_EQ(spike_class_rule(sp, 0), "defaults");
+	CHECK_STR_EQ(spike_class_drop_rule(sp, 0), "Success");
+	run(sp, 0, D0 + 44, phased, &ph, &r);
+	CHECK_UINT_EQ(r.nev, 0);
+	run(sp, D0 + 44, D1 + 74, phased, &ph, &r);
+	CHECK_UINT_EQ(r.nev, 1);
+	CHECK(spike_is_firing(sp, 0));
+	run(sp, D1 + 74, D1 + 400, phased, &ph, &r);
+	CHECK_UINT_EQ(r.nev, 2);
+	CHECK(r.ev[0].firing);
+	CHECK_UINT_EQ(r.ev[0].ts_ms, (D0 + 44) * 1000);
+	CHECK_UINT_EQ(r.ev[0].count, 75);
+	CHECK(fabs(r.ev[0].baseline - 9001.0 / 30) < 1e-9);
+	CHECK(fabs(r.ev[0].threshold - 9001.0 / 120) < 1e-9);
+	CHECK_UINT_EQ(r.ev[0].window_s, 60);
+	CHECK_INT_EQ(r.ev[0].code, 200);
+	CHECK_STR_EQ(r.rule[0], "drop");
+	CHECK_STR_EQ(r.match[0], "Success");
+	CHECK_STR_EQ(r.sev[0], "critical");
+	CHECK(!r.ev[1].firing);
+	CHECK_UINT_EQ(r.ev[1].ts_ms, (D1 + 74) * 1000);
+	CHECK_UINT_EQ(r.ev[1].count, 300);
+	CHECK(fabs(r.ev[1].threshold - 9001.0 / 120) < 1e-9);
+	CHECK_STR_EQ(r.rule[1], "drop");
+	CHECK(!spike_is_firing(sp, 0));
+	spike_destroy(sp);
+
+	/* cooldown: a second stop within 5 m of the resolve */
+	ph.stop2 = D1 + 100;
+	memset(&r, 0, sizeof(r));
+	sp = spike_create(&a);
+	spike_set_class(sp, 0, "Success", 200, "success");
+	run(sp, 0, D1 + 600, phased, &ph, &r);
+	CHECK_UINT_EQ(r.nev, 3);
+	CHECK_UINT_EQ(r.ev[1].ts_ms, (D1 + 74) * 1000);
+	CHECK(r.ev[2].firing);
+	CHECK_UINT_EQ(r.ev[2].ts_ms, (D1 + 374) * 1000);
+	CHECK_UINT_EQ(r.ev[2].count, 0);
+	CHECK(fabs(r.ev[2].baseline - 6426.0 / 30) < 1e-9);
+	spike_destroy(sp);
+}
+
+struct drop_warm_case {
+	uint64_t rate;		/* lines every `every` s until stop */
+	uint64_t every;
+	uint64_t stop;
+	long	 fire_s;	/* -1: never */
+};
+
+/*
+ * Warm-up: armed once 2 covered >= B, at 899. Stopping at 600, the
+ * window is silent when it arms and mu = 3001 * 60 / 840 = 214 (B_seen =
+ * 900 - 60): it fires at 899, not at 644. (The 24 silent slots that have
+ * left the window already raise D to 50 - 3000 / 84 = 14.3; P(Poisson(15)
+ * <= 0) = e^-15 is still below 1e-6.) Stopping at 1000: s = 1000 +
+ * j - 1 has X = 5 (60 - j) and mu = 300 + 60 / (s - 59), so X = 75 <=
+ * mu / 4 first at j = 45: 1044. Success at 0.2 lines/s (one line every
+ * 5 s) has mu = 361 / 30 = 12 < min_count 20: it never drops, even when
+ * it stops for good.
+ */
+static const struct drop_warm_case drop_warm_cases[] = {
+	{ 5, 1, 600, 899 },
+	{ 5, 1, 1000, 1044 },
+	{ 1, 5, 3600, -1 },
+	{ 1, 5, 600, -1 },
+};
+
+static void
+test_drop_warmup(void)
+{
+	static char success[] = "Success";
+	struct config_alerts a;
+	struct config_rule rule;
+	struct phases ph;
+	struct spike *sp;
+	struct rec r;
+	size_t i;
+
+	set_defaults(&a);
+	drop_rule(&rule, &a, success);
+	a.rules = &rule;
+	a.nrules = 1;
+	for (i = 0; i < ARRAY_SIZE(drop_warm_cases); i++) {
+		const struct drop_warm_case *dc = &drop_warm_cases[i];
+
+		memset(&ph, 0, sizeof(ph));
+		ph.rate = dc->rate;
+		ph.every = dc->every;
+		ph.stop = ph.back = ph.stop2 = dc->stop;
+		memset(&r, 0, sizeof(r));
+		sp = spike_create(&a);
+		spike_set_class(sp, 0, "Success", 200, "success");
+		run(sp, 0, dc->stop + 2000, phased, &ph, &r);
+		if (dc->fire_s < 0) {
+			CHECK_UINT_EQ(r.nev, 0);
+		} else {
+			CHECK(r.nev >= 1);
+			CHECK(r.ev[0].firing);
+			CHECK_STR_EQ(r.rule[0], "drop");
+			CHECK_UINT_EQ(r.ev[0].ts_ms,
+			    (uint64_t)dc->fire_s * 1000);
+			CHECK_UINT_EQ(r.ndrop, 1);
+		}
+		spike_destroy(sp);
+	}
+}
+
+/*
+ * A drop rule that comes with a reload, on a class seen for an hour: its
+ * counts start at the reload (3600), so it arms B/2 later, at 4499.
+ * Success stops at 4440: armed from the start the rule would fire at 4484
+ * (X = 75, as in the worked example); it fires at 4499 (X = 0), with the
+ * baseline 3600 .. 4439 (4200 lines) over B_seen = 900 - 60: mu = 4201 *
+ * 60 / 840 = 300.07. (Had Success stopped long before the arming, the
+ * silent 10-second slots would have raised D: a drop is caught while it
+ * is young.)
+ */
+static void
+test_drop_reload(void)
+{
+	static char success[] = "Success";
+	struct phases ph = { 5, 1, 4440, 4440, 4440, 0, 0 };
+	struct config_alerts a, b;
+	struct config_rule rule;
+	struct spike *sp;
+	struct rec r;
+
+	set_defaults(&a);
+	set_defaults(&b);
+	drop_rule(&rule, &b, success);
+	b.rules = &rule;
+	b.nrules = 1;
+	memset(&r, 0, sizeof(r));
+	sp = spike_create(&a);
+	spike_set_class(sp, 0, "Success", 200, "success");
+	run(sp, 0, 3600, phased, &ph, &r);
+	CHECK(spike_class_drop_rule(sp, 0) == NULL);
+	spike_reload(sp, &b);
+	CHECK_STR_EQ(spike_class_drop_rule(sp, 0), "Success");
+	run(sp, 3600, 4600, phased, &ph, &r);
+	CHECK_UINT_EQ(r.nev, 1);
+	CHECK_UINT_EQ(r.ev[0].ts_ms, 4499 * 1000);
+	CHECK_STR_EQ(r.rule[0], "drop");
+	CHECK_UINT_EQ(r.ev[0].count, 0);
+	CHECK(fabs(r.ev[0].baseline - 4201.0 * 60 / 840) < 1e-9);
+	/* the rule gone: resolved at the next second closed */
+	spike_reload(sp, &a);
+	CHECK(spike_class_drop_rule(sp, 0) == NULL);
+	run(sp, 4600, 4601, phased, &ph, &r);
+	CHECK_UINT_EQ(r.nev, 2);
+	CHECK(!r.ev[1].firing);
+	CHECK_UINT_EQ(r.ev[1].ts_ms, 4600 * 1000);
+	spike_destroy(sp);
+}
+
+/*
+ * One class, a spike rule and a drop rule (the same match), each in turn.
+ * Success at 5 lines/s, 10 more a second over [D0, D0 + 30), then none
+ * from E1 = D0 + 600, back at E2 = E1 + 300.
+ *
+ * Static 500: X = 300 + 10 (j + 1) at D0 + j reaches 500 at D0 + 19; the
+ * window holds D0 + 89 - s burst seconds after that, below 20 from
+ * D0 + 70 (X = 490): resolved at D0 + 129.
+ *
+ * Drop: the baseline now holds the burst's 300 lines, N_B = 9300 and mu =
+ * 9301 / 30 = 310.03, mu / 4 = 77.51: X = 75 first at E1 + 44 (the burst
+ * slots make D about 1.4, and P(Poisson(221) <= 53) is about e^-95).
+ * Back at E2: X = 80 >= 77.51 from E2 + 15, resolved at E2 + 74.
+ */
+#define E1	(D0 + 600)
+#define E2	(E1 + 300)
+
+static const struct want_event both_wants[] = {
+	{ true, D0 + 19 }, { false, D0 + 129 }, { true, E1 + 44 },
+	{ false, E2 + 74 },
+};
+
+static void
+test_drop_and_spike(void)
+{
+	static char success[] = "Success";
+	static const char *const kinds[] = { "static", "static", "drop",
+	    "drop" };
+	struct phases ph = { 5, 1, E1, E2, UINT64_MAX, D0, 10 };
+	struct config_rule rules[2];
+	struct config_alerts a;
+	struct spike *sp;
+	struct rec r;
+	size_t i;
+
+	set_defaults(&a);
+	drop_rule(&rules[0], &a, success);
+	memset(&rules[1], 0, sizeof(rules[1]));
+	rules[1].match = success;
+	rules[1].params = a.defaults;
+	rules[1].params.threshold = 500;
+	rules[1].params.set = ALERT_F_THRESHOLD;
+	a.rules = rules;
+	a.nrules = 2;
+	memset(&r, 0, sizeof(r));
+	sp = spike_create(&a);
+	spike_set_class(sp, 0, "Success", 200, "success");
+	run(sp, 0, E2 + 400, phased, &ph, &r);
+	CHECK_UINT_EQ(r.nev, ARRAY_SIZE(both_wants));
+	for (i = 0; i < ARRAY_SIZE(both_wants) && i < r.nev; i++) {
+		CHECK_INT_EQ(r.ev[i].firing, both_wants[i].firing);
+		CHECK_UINT_EQ(r.ev[i].ts_ms, both_wants[i].s * 1000);
+		CHECK_STR_EQ(r.rule[i], kinds[i]);
+		CHECK_STR_EQ(r.match[i], "Success");
+	}
+	CHECK_UINT_EQ(r.ev[0].count, 500);
+	CHECK(r.ev[0].threshold == 500);
+	CHECK_UINT_EQ(r.ev[2].count, 75);
+	CHECK(fabs(r.ev[2].baseline - 9301.0 / 30) < 1e-9);
+	CHECK(fabs(r.ev[2].threshold - 9301.0 / 120) < 1e-9);
+	spike_destroy(sp);
+
+	/*
+	 * One alert at a time: static 290 fires at 57 (X = 58 * 5) and stays
+	 * up while Success flows. It stops at D0: X = 285 < 290 from D0 + 2,
+	 * the spike resolves at D0 + 61. The drop that would fire at D0 + 44
+	 * waits, and fires in that same second, after the resolve (X = 0;
+	 * the baseline (D0 - 1799, D0 + 1] holds 1798 s of 5 lines: mu =
+	 * 8991 / 30).
+	 */
+	rules[1].params.threshold = 290;
+	ph.stop = ph.back = ph.stop2 = D0;
+	ph.burst = 0;
+	memset(&r, 0, sizeof(r));
+	sp = spike_create(&a);
+	spike_set_class(sp, 0, "Success", 200, "success");
+	run(sp, 0, D0 + 200, phased, &ph, &r);
+	CHECK_UINT_EQ(r.nev, 3);
+	CHECK(r.ev[0].firing && !r.ev[1].firing && r.ev[2].firing);
+	CHECK_UINT_EQ(r.ev[0].ts_ms, 57 * 1000);
+	CHECK_STR_EQ(r.rule[0], "static");
+	CHECK_UINT_EQ(r.ev[1].ts_ms, (D0 + 61) * 1000);
+	CHECK_STR_EQ(r.rule[1], "static");
+	CHECK_UINT_EQ(r.ev[2].ts_ms, (D0 + 61) * 1000);
+	CHECK_STR_EQ(r.rule[2], "drop");
+	CHECK_UINT_EQ(r.ev[2].count, 0);
+	CHECK(fabs(r.ev[2].baseline - 8991.0 / 30) < 1e-9);
+	spike_destroy(sp);
+}
+
+/*
+ * The fleet (SPEC §13): the alerts.fleet rules (defaults with min_count
+ * 50) over closed 10-second buckets, each observed at its start and
+ * followed by a tick to its end, as errwatch-alerts feeds P series:10s.
+ * Success at 500 a bucket until F0 = 3600, none until F1 = 3900, then 500
+ * again. A window (s - 60, s] holds the buckets started in it: 6 (3000)
+ * when steady. D = 1 (every slot 500); mu = 90001 * 60 / 1800 = 3000.03,
+ * mu / 4 = 750.008. From F0 the last bucket is at 3590: X = 500 first at
+ * s = 3640 ((3580, 3640] holds 3590 only), fires then. From F1, X = 1000
+ * at 3910 (3900 and 3910), at or above 750 from there: resolved at 3910 +
+ * 59 = 3969.
+ */
+#define F0	3600
+#define F1	3900
+
+static void
+test_fleet(void)
+{
+	static char success[] = "Success";
+	struct config_alerts a;
+	struct config_rule rule;
+	struct spike *sp;
+	struct rec r;
+	uint64_t t;
+
+	set_defaults(&a);
+	a.defaults.min_count = 50;
+	drop_rule(&rule, &a, success);
+	a.rules = &rule;
+	a.nrules = 1;
+	memset(&r, 0, sizeof(r));
+	sp = spike_create(&a);
+	spike_set_class(sp, 7, "Success", 200, "success");
+	for (t = 0; t < F1 + 400; t += SPIKE_SLOT_S) {
+		if (t < F0 || t >= F1)
+			spike_observe(sp, 7, t * 1000, 500);
+		spike_tick(sp, (t + SPIKE_SLOT_S) * 1000, record, &r);
+	}
+	CHECK_UINT_EQ(r.nev, 2);
+	CHECK(r.ev[0].firing);
+	CHECK_UINT_EQ(r.ev[0].cls, 7);
+	CHECK_UINT_EQ(r.ev[0].ts_ms, 3640 * 1000);
+	CHECK_UINT_EQ(r.ev[0].count, 500);
+	CHECK(fabs(r.ev[0].baseline - 90001.0 / 30) < 1e-9);
+	CHECK(fabs(r.ev[0].threshold - 90001.0 / 120) < 1e-9);
+	CHECK_STR_EQ(r.rule[0], "drop");
+	CHECK_STR_EQ(r.match[0], "Success");
+	CHECK(!r.ev[1].firing);
+	CHECK_UINT_EQ(r.ev[1].ts_ms, 3969 * 1000);
+	CHECK_UINT_EQ(r.ev[1].count, 3000);
 	spike_destroy(sp);
 }
 
@@ -746,6 +1209,12 @@ main(void)
 	test_precedence();
 	test_reload();
 	test_time();
+	test_head();
+	test_drop();
+	test_drop_warmup();
+	test_drop_reload();
+	test_drop_and_spike();
+	test_fleet();
 	test_quiet();
 	CHECK_DONE();
 }
