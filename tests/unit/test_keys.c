@@ -957,7 +957,7 @@ test_script_resync(void)
 /* SPEC §13: the lease script, one step per row, in order. */
 struct lease_case {
 	const char	*inst;
-	long long	 reply;		/* 2 taken, 1 renewed, 0 held by another */
+	long long	 reply;		/* 2 taken, 1 renewed, 0 another's */
 	const char	*holder;	/* GET afterwards */
 };
 
