@@ -568,7 +568,10 @@ test_fleet_lease(void)
 	t_dead = uv_now(&loop);
 	CHECK(run_until(b_live, 15000));
 	CHECK(uv_now(&loop) - t_dead <= 15000);
-	/* adopted, not fired again */
+	/* adopted, not fired again: B's next renewal is answered after
+	 * anything it sent while taking over */
+	claims_target = fleetwatch_claims(inst_b.fw) + 1;
+	CHECK(run_until(b_claimed, 10000));
 	CHECK_INT_EQ(cmd_int("XLEN %s", "ew:alerts"), 1);
 	hget("ew:alerts:active", "Punishment@fleet", v, sizeof(v));
 	CHECK(strstr(v, id) != NULL);
@@ -653,6 +656,49 @@ test_silent(void)
 	inst_stop(&inst_b);
 }
 
+/* (e) a fleet alert `P alerts:active` shows firing that the replay
+ * does not (it ended while nobody held the lease): the new holder
+ * resolves it with what its firing event said, at the end of the last
+ * bucket it read. */
+static void
+test_fleet_stale(void)
+{
+	uint64_t t = align(ew_wall_ms()), s1 = t;
+	char ts_r[32], v[512];
+	const struct want resolved[] = {
+		{ "event", "resolved" }, { "name", "Punishment" },
+		{ "code", "461" }, { "category", "account" },
+		{ "severity", "critical" }, { "host", "fleet" },
+		{ "rule", "static" }, { "match", "Punishment" },
+		{ "window_s", "60" }, { "count", "0" },
+		{ "baseline", "0.033" }, { "threshold", "50" },
+		{ "ts", ts_r }, { "scope", "fleet" },
+	};
+
+	cmd_ok("FLUSHALL");
+	xadd_run(s1 - 40 * MIN_MS, s1, 100, 0);
+	cmd_ok("HSET ew:alerts:active Punishment@fleet {\"event\":"
+	    "\"firing\",\"id\":\"fleet:1:1\",\"name\":\"Punishment\","
+	    "\"severity\":\"critical\",\"host\":\"fleet\",\"rule\":"
+	    "\"static\",\"match\":\"Punishment\",\"window_s\":60,"
+	    "\"count\":60,\"baseline\":0.033,\"threshold\":50}");
+	snprintf(ts_r, sizeof(ts_r), "%" PRIu64, s1);
+	inst_start(&inst_a, 0);
+	CHECK(run_until(a_live, 10000));
+	want_len = 1;
+	CHECK(run_until(alerts_len, 10000));
+	/* a renewal answered after it: nothing else was sent before */
+	claims_target = fleetwatch_claims(inst_a.fw) + 1;
+	CHECK(run_until(a_claimed, 10000));
+	CHECK_INT_EQ(cmd_int("XLEN %s", "ew:alerts"), 1);
+	check_event(0, resolved, ARRAY_SIZE(resolved));
+	event_field(0, "id", v, sizeof(v));
+	(void)id_run(v, 1);
+	hget("ew:alerts:active", "Punishment@fleet", v, sizeof(v));
+	CHECK_STR_EQ(v, "(nil)");
+	inst_stop(&inst_a);
+}
+
 int
 main(void)
 {
@@ -676,6 +722,7 @@ main(void)
 	test_fleet_drop();
 	test_fleet_lease();
 	test_silent();
+	test_fleet_stale();
 
 	uv_close((uv_handle_t *)&deadline_t, NULL);
 	uv_close((uv_handle_t *)&check_t, NULL);
