@@ -276,6 +276,27 @@ lose(struct fleetwatch *fw, const char *why)
 	set_state(fw, FLEETWATCH_STANDBY, why);
 }
 
+/* Class i's code and category from the table, told to the detector. */
+static void
+name_class(struct fleetwatch *fw, size_t i)
+{
+	struct fclass *c = &fw->cls[i];
+	size_t k;
+
+	c->code = -1;
+	free(c->category);
+	c->category = xstrdup("");
+	for (k = 0; k < fw->nknown; k++) {
+		if (strcmp(fw->known[k].name, c->name) != 0)
+			continue;
+		c->code = fw->known[k].code;
+		free(c->category);
+		c->category = xstrdup(fw->known[k].category);
+		break;
+	}
+	spike_set_class(fw->sp, i, c->name, c->code, c->category);
+}
+
 /* The class's id, naming it to the detector the first time. */
 static size_t
 class_id(struct fleetwatch *fw, const char *name, size_t len)
@@ -291,17 +312,7 @@ class_id(struct fleetwatch *fw, const char *name, size_t len)
 	c = &fw->cls[fw->ncls];
 	memset(c, 0, sizeof(*c));
 	c->name = xstrndup(name, len);
-	c->code = -1;
-	c->category = xstrdup("");
-	for (i = 0; i < fw->nknown; i++) {
-		if (strcmp(fw->known[i].name, c->name) != 0)
-			continue;
-		c->code = fw->known[i].code;
-		free(c->category);
-		c->category = xstrdup(fw->known[i].category);
-		break;
-	}
-	spike_set_class(fw->sp, fw->ncls, c->name, c->code, c->category);
+	name_class(fw, fw->ncls);
 	return fw->ncls++;
 }
 
@@ -967,9 +978,16 @@ fleetwatch_create(uv_loop_t *loop, struct sink *sink,
 void
 fleetwatch_reload(struct fleetwatch *fw, const struct fleetwatch_opts *o)
 {
+	size_t i;
+
+	if (o->rules == NULL)
+		return;
 	take_opts(fw, o);
-	if (fw->sp != NULL)
+	if (fw->sp != NULL) {
 		spike_reload(fw->sp, &fw->rules);
+		for (i = 0; i < fw->ncls; i++)	/* a new table */
+			name_class(fw, i);
+	}
 	uv_timer_set_repeat(&fw->lease_timer, fw->renew_ms);
 	uv_timer_set_repeat(&fw->poll_timer, fw->poll_ms);
 }

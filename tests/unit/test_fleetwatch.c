@@ -369,6 +369,22 @@ rules_make(void)
 }
 
 static void
+inst_opts(struct inst *in, uint64_t silent_after_ms,
+    struct fleetwatch_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->rules = &fleet_rules;
+	o->table = table;
+	o->silent_after_ms = silent_after_ms;
+	o->silent_severity = "warning";
+	o->prefix = "ew:";
+	o->instance = in->name;
+	o->poll_ms = 50;	/* the series read: SPEC's 1 s, faster */
+	o->on_state = state_cb;
+	o->arg = in;
+}
+
+static void
 inst_start(struct inst *in, uint64_t silent_after_ms)
 {
 	struct sink_opts so;
@@ -382,16 +398,7 @@ inst_start(struct inst *in, uint64_t silent_after_ms)
 	memset(&err, 0, sizeof(err));
 	in->sink = sink_create(&loop, &so, &err);
 	CHECK(in->sink != NULL);
-	memset(&o, 0, sizeof(o));
-	o.rules = &fleet_rules;
-	o.table = table;
-	o.silent_after_ms = silent_after_ms;
-	o.silent_severity = "warning";
-	o.prefix = "ew:";
-	o.instance = in->name;
-	o.poll_ms = 50;		/* the series read: SPEC's 1 s, faster */
-	o.on_state = state_cb;
-	o.arg = in;
+	inst_opts(in, silent_after_ms, &o);
 	in->st = FLEETWATCH_STANDBY;
 	in->nlive = 0;
 	in->fw = fleetwatch_create(&loop, in->sink, &o, &err);
@@ -487,6 +494,7 @@ static void
 test_fleet_spike(void)
 {
 	uint64_t t = align(ew_wall_ms()), s1 = t, t0, run;
+	struct fleetwatch_opts o;
 	char v[512], id[64];
 
 	cmd_ok("FLUSHALL");
@@ -494,6 +502,9 @@ test_fleet_spike(void)
 	t0 = ew_wall_ms() / 1000;
 	inst_start(&inst_a, 0);
 	CHECK(run_until(a_live, 10000));
+	/* a SIGHUP with the same settings changes nothing below */
+	inst_opts(&inst_a, 0, &o);
+	fleetwatch_reload(inst_a.fw, &o);
 
 	spike_buckets(s1);
 	want_len = 1;
