@@ -264,6 +264,7 @@ struct inst {
 static struct inst	 inst_a = { "alerts-a:1", NULL, NULL, 0, 0 };
 static struct inst	 inst_b = { "alerts-b:2", NULL, NULL, 0, 0 };
 static struct table	*table;
+static uint64_t		 renew_ms;	/* 0: SPEC's 2 s (the lease rows) */
 static long long	 want_len;	/* XLEN P alerts awaited */
 
 static void
@@ -301,6 +302,12 @@ static bool
 a_live(void)
 {
 	return inst_a.st == FLEETWATCH_LIVE;
+}
+
+static bool
+a_standby(void)
+{
+	return inst_a.st == FLEETWATCH_STANDBY;
 }
 
 static bool
@@ -399,6 +406,7 @@ inst_opts(struct inst *in, uint64_t silent_after_ms,
 	o->prefix = "ew:";
 	o->instance = in->name;
 	o->poll_ms = 50;	/* the series read: SPEC's 1 s, faster */
+	o->renew_ms = renew_ms;
 	o->on_state = state_cb;
 	o->arg = in;
 }
@@ -772,6 +780,46 @@ test_fleet_stale(void)
 	inst_stop(&inst_a);
 }
 
+/* (f) the holder's renewal finds another holder: it stands by and
+ * writes nothing; when the lease is free again it takes it back, replays,
+ * and writes the alert the replay shows firing (Redis did not have it). */
+static void
+test_lease_lost(void)
+{
+	uint64_t t = align(ew_wall_ms()), s1 = t;
+	const struct want firing[] = {
+		{ "event", "firing" }, { "name", "Punishment" },
+		{ "count", "60" }, { "ts", "" }, { "scope", "fleet" },
+	};
+	struct want w[ARRAY_SIZE(firing)];
+	char ts_f[32];
+
+	cmd_ok("FLUSHALL");
+	xadd_run(s1 - 40 * MIN_MS, s1, 100, 0);
+	inst_start(&inst_a, 0);
+	CHECK(run_until(a_live, 10000));
+	cmd_ok("SET ew:lease:fleet intruder:9 PX 60000");
+	CHECK(run_until(a_standby, 10000));
+	spike_buckets(s1);
+	claims_target = fleetwatch_claims(inst_a.fw) + 2;
+	CHECK(run_until(a_claimed, 10000));
+	CHECK_INT_EQ(inst_a.st, FLEETWATCH_STANDBY);
+	CHECK_INT_EQ(cmd_int("XLEN %s", "ew:alerts"), 0);
+
+	cmd_ok("DEL ew:lease:fleet");
+	want_len = 1;
+	CHECK(run_until(alerts_len, 10000));
+	CHECK_INT_EQ(inst_a.nlive, 2);
+	memcpy(w, firing, sizeof(w));
+	snprintf(ts_f, sizeof(ts_f), "%" PRIu64, s1 + 20000);
+	w[3].value = ts_f;
+	check_event(0, w, ARRAY_SIZE(w));
+	claims_target = fleetwatch_claims(inst_a.fw) + 1;
+	CHECK(run_until(a_claimed, 10000));
+	CHECK_INT_EQ(cmd_int("XLEN %s", "ew:alerts"), 1);
+	inst_stop(&inst_a);
+}
+
 int
 main(void)
 {
@@ -791,11 +839,14 @@ main(void)
 	uv_timer_init(&loop, &deadline_t);
 	uv_timer_init(&loop, &check_t);
 
+	renew_ms = 200;		/* faster renewals: quicker "nothing more" */
 	test_fleet_spike();
 	test_fleet_drop();
+	test_fleet_stale();
+	test_lease_lost();
+	renew_ms = 0;		/* takeovers: the lease as SPEC §13 has it */
 	test_fleet_lease();
 	test_silent();
-	test_fleet_stale();
 
 	uv_close((uv_handle_t *)&deadline_t, NULL);
 	uv_close((uv_handle_t *)&check_t, NULL);
