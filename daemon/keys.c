@@ -448,6 +448,8 @@ static void
 alert_str(struct argv *kv, struct buf *json, const char *name,
     const char *value)
 {
+	if (value == NULL)	/* a field the caller left out: "" */
+		value = "";
 	alert_kv(kv, json, name, value, strlen(value), false);
 }
 
@@ -481,7 +483,8 @@ keys_alert(const struct keys_alert *a, struct buf *field, struct argv *kv,
 	buf_reset(field);
 	buf_reset(json);
 	buf_printf(field, "%s@%s", a->name, a->host);
-	buf_printf(&id, "%s:%" PRIu64 ":%" PRIu64, a->host, a->run, a->n);
+	buf_printf(&id, "%s:%" PRIu64 ":%" PRIu64,
+	    a->origin != NULL ? a->origin : a->host, a->run, a->n);
 	buf_puts(json, "{");
 	alert_str(kv, json, "event", a->firing ? "firing" : "resolved");
 	alert_str(kv, json, "id", id.p);
@@ -598,4 +601,78 @@ keys_offset_parse(const char *field, const char *value, struct offset_rec *r)
 	tmp.fp_len = (uint32_t)fp_len;
 	*r = tmp;
 	return 0;
+}
+
+/*
+ * The lease and the lone event (SPEC §13): errwatch-alerts' writes. The
+ * event script does what the flush script does for one alert, guarded by
+ * the lease, so an instance that lost the lease a moment ago never writes
+ * a fleet or silence event beside the new holder's.
+ */
+static const char lease_script[] =
+"-- errwatch fleet lease (SPEC 13). ARGV: key, instance, ms.\n"
+"local key, inst, ms = ARGV[1], ARGV[2], ARGV[3]\n"
+"local cur = redis.call('GET', key)\n"
+"if cur == inst then\n"
+"  redis.call('PEXPIRE', key, ms)\n"
+"  return 1\n"
+"end\n"
+"if cur then return 0 end\n"
+"redis.call('SET', key, inst, 'NX', 'PX', ms)\n"
+"return 2\n";
+
+static const char event_script[] =
+"-- errwatch lone alert event (SPEC 7, 13). ARGV: prefix, lease key,\n"
+"-- instance, field, event, json, then the stream's pairs.\n"
+"local prefix, lkey, inst = ARGV[1], ARGV[2], ARGV[3]\n"
+"local field, event, json = ARGV[4], ARGV[5], ARGV[6]\n"
+"if #ARGV < 8 or #ARGV % 2 ~= 0 then\n"
+"  error('errwatch event: bad ARGV')\n"
+"end\n"
+"if redis.call('GET', lkey) ~= inst then return 0 end\n"
+"local kv = {}\n"
+"for j = 7, #ARGV do kv[#kv + 1] = ARGV[j] end\n"
+"local akey = prefix .. 'alerts'\n"
+"redis.call('XADD', akey, 'MAXLEN', '~', 10000, '*', unpack(kv))\n"
+"redis.call('PUBLISH', akey, json)\n"
+"if event == 'firing' then\n"
+"  redis.call('HSET', akey .. ':active', field, json)\n"
+"else\n"
+"  redis.call('HDEL', akey .. ':active', field)\n"
+"end\n"
+"return 1\n";
+
+const char *
+keys_lease_script(void)
+{
+	return lease_script;
+}
+
+const char *
+keys_event_script(void)
+{
+	return event_script;
+}
+
+void
+keys_event_argv(struct argv *out, const char *prefix, const char *lease_key,
+    const char *instance, const struct keys_alert *a)
+{
+	struct buf field = { 0 }, json = { 0 };
+	struct argv kv = { 0 };
+	size_t i;
+
+	keys_alert(a, &field, &kv, &json);
+	argv_reset(out);
+	argv_addstr(out, prefix);
+	argv_addstr(out, lease_key);
+	argv_addstr(out, instance);
+	argv_add(out, field.p, field.len);
+	argv_addstr(out, a->firing ? "firing" : "resolved");
+	argv_add(out, json.p, json.len);
+	for (i = 0; i < kv.n; i++)
+		argv_add(out, kv.v[i], kv.len[i]);
+	buf_free(&field);
+	buf_free(&json);
+	argv_free(&kv);
 }

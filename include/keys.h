@@ -85,6 +85,9 @@ struct keys_alert {
 	double		 baseline;
 	double		 threshold;
 	uint64_t	 ts_ms;		/* wall clock, unix ms */
+	const char	*origin;	/* who numbers it, the id's first
+					 * part; NULL: host. errwatch-alerts
+					 * writes "fleet" */
 };
 
 /* The event as Redis gets it: its `P alerts:active` field
@@ -94,7 +97,8 @@ struct keys_alert {
  * severity, host, rule, match, window_s, count, baseline, threshold, ts,
  * scope. All three are reset first. Numbers are written as buf_num
  * writes them: `10`, `48.1`. The caller says the scope: the detector
- * does not know whose counts it ran on. */
+ * does not know whose counts it ran on. A NULL string field is written
+ * as "". The id is "<origin or host>:<run>:<n>". */
 void		 keys_alert(const struct keys_alert *a, struct buf *field,
 		    struct argv *kv, struct buf *json);
 
@@ -117,5 +121,25 @@ void		 keys_offset_value(struct buf *out, const struct offset_rec *r);
 /* Parses field and value; returns 0 or -1 when malformed. */
 int		 keys_offset_parse(const char *field, const char *value,
 		    struct offset_rec *r);
+
+/* The fleet lease (SPEC §13), one EVAL with numkeys 0 and ARGV: key
+ * (`P lease:fleet`), instance, ms. Replies 2 when it took a free lease
+ * (SET NX PX), 1 when the lease was already the instance's (PEXPIRE: a
+ * renewal), 0 when another instance holds it (nothing changed). */
+const char	*keys_lease_script(void);
+
+/* One alert event written alone, as the flush script writes a batch's
+ * (SPEC §7): XADD `P alerts` MAXLEN ~ 10000, PUBLISH on `P alerts`, and
+ * HSET (firing) or HDEL (resolved) of its `P alerts:active` field, in one
+ * atomic step, and only while the lease names the instance. EVAL with
+ * numkeys 0 and the ARGV of keys_event_argv. Replies 1 (written) or 0
+ * (the lease is not the instance's: nothing written). */
+const char	*keys_event_script(void);
+/* That script's ARGV for a (no EVAL, script or numkeys): prefix, lease
+ * key, instance, field, event, json, then the stream's field/value
+ * pairs. Starts out afresh. */
+void		 keys_event_argv(struct argv *out, const char *prefix,
+		    const char *lease_key, const char *instance,
+		    const struct keys_alert *a);
 
 #endif

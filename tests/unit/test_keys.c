@@ -834,7 +834,7 @@ struct alert_case {
 static const struct alert_case alert_cases[] = {
 	{ { true, "h1", 1700000000, 3, "Punishment", 461, "Account",
 	    "warning", "adaptive", "defaults", "host", 60, 57, 48.1, 10,
-	    1700000123000 },
+	    1700000123000, NULL },
 	  "Punishment@h1",
 	  "{\"event\":\"firing\",\"id\":\"h1:1700000000:3\","
 	  "\"name\":\"Punishment\",\"code\":461,\"category\":"
@@ -845,7 +845,8 @@ static const struct alert_case alert_cases[] = {
 	  "48.1", "10" },
 	/* no code: JSON null; a rounded baseline loses its zeros */
 	{ { false, "web-2", 5, 1, "Odd \"x\"", -1, "", "critical",
-	    "static", "category:Net", "host", 300, 0, 0.12349, 20.5, 42 },
+	    "static", "category:Net", "host", 300, 0, 0.12349, 20.5, 42,
+	    NULL },
 	  "Odd \"x\"@web-2",
 	  "{\"event\":\"resolved\",\"id\":\"web-2:5:1\","
 	  "\"name\":\"Odd \\\"x\\\"\",\"code\":null,\"category\":"
@@ -858,7 +859,7 @@ static const struct alert_case alert_cases[] = {
 	 * threshold is mu / factor */
 	{ { true, "fleet", 1700000000, 9, "Success", 200, "success",
 	    "critical", "drop", "Success", "fleet", 60, 0, 3000.0333333,
-	    750.00833333, 1700000456000 },
+	    750.00833333, 1700000456000, NULL },
 	  "Success@fleet",
 	  "{\"event\":\"firing\",\"id\":\"fleet:1700000000:9\","
 	  "\"name\":\"Success\",\"code\":200,\"category\":"
@@ -868,6 +869,18 @@ static const struct alert_case alert_cases[] = {
 	  "\"threshold\":750.008,\"ts\":1700000456000,"
 	  "\"scope\":\"fleet\"}",
 	  "3000.033", "750.008" },
+	/* SPEC §13: errwatch-alerts numbers its own events "fleet:..." */
+	{ { true, "h7", 1700000100, 2, "HostSilent", -1, "", "warning",
+	    "silent", "", "host", 180, 0, 0, 180, 1700000280000,
+	    "fleet" },
+	  "HostSilent@h7",
+	  "{\"event\":\"firing\",\"id\":\"fleet:1700000100:2\","
+	  "\"name\":\"HostSilent\",\"code\":null,\"category\":\"\","
+	  "\"severity\":\"warning\",\"host\":\"h7\","
+	  "\"rule\":\"silent\",\"match\":\"\",\"window_s\":180,"
+	  "\"count\":0,\"baseline\":0,\"threshold\":180,"
+	  "\"ts\":1700000280000,\"scope\":\"host\"}",
+	  "0", "180" },
 };
 
 static void
@@ -956,6 +969,122 @@ test_script_resync(void)
 	agg_batch_destroy(b);
 }
 
+/* SPEC §13: the lease script, one step per row, in order. */
+struct lease_case {
+	const char	*inst;
+	long long	 reply;		/* 2 taken, 1 renewed, 0 another's */
+	const char	*holder;	/* GET afterwards */
+};
+
+static const struct lease_case lease_cases[] = {
+	{ "a:1", 2, "a:1" },		/* free: SET NX PX */
+	{ "b:2", 0, "a:1" },		/* another holds it */
+	{ "a:1", 1, "a:1" },		/* ours: renewed */
+	{ NULL, 0, NULL },		/* the lease runs out (DEL) */
+	{ "b:2", 2, "b:2" },		/* the next holder takes it */
+	{ "a:1", 0, "b:2" },		/* the old one finds another holder */
+};
+
+static long long
+eval_int(const char *script, const struct argv *a)
+{
+	const char **argv = xcalloc(a->n + 3, sizeof(*argv));
+	size_t *lens = xcalloc(a->n + 3, sizeof(*lens)), i;
+	redisReply *r;
+	long long v;
+
+	argv[0] = "EVAL";
+	argv[1] = script;
+	argv[2] = "0";
+	for (i = 0; i < 3; i++)
+		lens[i] = strlen(argv[i]);
+	for (i = 0; i < a->n; i++) {
+		argv[i + 3] = a->v[i];
+		lens[i + 3] = a->len[i];
+	}
+	r = cmd_argv((int)(a->n + 3), argv, lens);
+	if (r->type == REDIS_REPLY_ERROR)
+		fprintf(stderr, "script error: %s\n", r->str);
+	CHECK_INT_EQ(r->type, REDIS_REPLY_INTEGER);
+	v = r->integer;
+	freeReplyObject(r);
+	free(argv);
+	free(lens);
+	return v;
+}
+
+static void
+test_script_lease(void)
+{
+	struct argv a = { 0 };
+	redisReply *r;
+	char v[64];
+	size_t i;
+
+	cmd0("FLUSHALL");
+	for (i = 0; i < ARRAY_SIZE(lease_cases); i++) {
+		const struct lease_case *c = &lease_cases[i];
+
+		if (c->inst == NULL) {
+			freeReplyObject(redisCommand(rc, "DEL ew:lease:fleet"));
+			continue;
+		}
+		argv_reset(&a);
+		argv_addstr(&a, "ew:lease:fleet");
+		argv_addstr(&a, c->inst);
+		argv_addstr(&a, "10000");
+		CHECK_INT_EQ(eval_int(keys_lease_script(), &a), c->reply);
+		r = redisCommand(rc, "GET ew:lease:fleet");
+		snprintf(v, sizeof(v), "%s", r->str);
+		freeReplyObject(r);
+		CHECK_STR_EQ(v, c->holder);
+		/* PX 10000 set or renewed: a TTL, never persistent */
+		CHECK(key_int("PTTL", "ew:lease:fleet") > 9000);
+	}
+	argv_free(&a);
+}
+
+/* The lone event: written whole while the lease is ours, not at all
+ * otherwise; a resolve removes the active field. */
+static void
+test_script_event(void)
+{
+	struct keys_alert al = alert_cases[3].a;
+	struct argv a = { 0 };
+	redisReply *r;
+	char v[512];
+
+	cmd0("FLUSHALL");
+	freeReplyObject(redisCommand(rc, "SET ew:lease:fleet a:1"));
+	keys_event_argv(&a, "ew:", "ew:lease:fleet", "b:2", &al);
+	CHECK_INT_EQ(eval_int(keys_event_script(), &a), 0);
+	CHECK_INT_EQ(key_int("EXISTS", "ew:alerts"), 0);
+	CHECK_INT_EQ(key_int("EXISTS", "ew:alerts:active"), 0);
+
+	keys_event_argv(&a, "ew:", "ew:lease:fleet", "a:1", &al);
+	CHECK_STR_EQ(a.v[3], "HostSilent@h7");
+	CHECK_STR_EQ(a.v[4], "firing");
+	CHECK_STR_EQ(a.v[5], alert_cases[3].json);
+	CHECK_UINT_EQ(a.n, 6 + 30);
+	CHECK_INT_EQ(eval_int(keys_event_script(), &a), 1);
+	CHECK_INT_EQ(key_int("XLEN", "ew:alerts"), 1);
+	hget_str("ew:alerts:active", "HostSilent@h7", v, sizeof(v));
+	CHECK_STR_EQ(v, alert_cases[3].json);
+	r = redisCommand(rc, "XRANGE ew:alerts - +");
+	CHECK_UINT_EQ(r->element[0]->element[1]->elements, 30);
+	CHECK_STR_EQ(r->element[0]->element[1]->element[3]->str,
+	    "fleet:1700000100:2");
+	CHECK_STR_EQ(r->element[0]->element[1]->element[29]->str, "host");
+	freeReplyObject(r);
+
+	al.firing = false;
+	keys_event_argv(&a, "ew:", "ew:lease:fleet", "a:1", &al);
+	CHECK_INT_EQ(eval_int(keys_event_script(), &a), 1);
+	CHECK_INT_EQ(key_int("XLEN", "ew:alerts"), 2);
+	CHECK_INT_EQ(key_int("EXISTS", "ew:alerts:active"), 0);
+	argv_free(&a);
+}
+
 int
 main(void)
 {
@@ -972,6 +1101,8 @@ main(void)
 	test_script_close();
 	test_script_alerts();
 	test_script_resync();
+	test_script_lease();
+	test_script_event();
 	redisFree(rc);
 	rc = NULL;
 	redis_cleanup();
