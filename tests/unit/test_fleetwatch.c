@@ -25,100 +25,25 @@
 
 #include "base.h"
 #include "check.h"
+#include "redisfix.h"
 #include "config.h"
 #include "fleetwatch.h"
 #include "log.h"
 #include "sink.h"
 #include "table.h"
 
-#define REDIS_SERVER	"/usr/bin/redis-server"
 #define MIN_MS		60000ULL
 #define BUCKET_MS	10000ULL
 
 /* --- a real redis-server ------------------------------------------------ */
 
-static char	 rdir[64];
-static char	 rsock[128];
-static char	 rurl[160];
-static pid_t	 rpid = -1;
 static redisContext *rc;
-
-/* Async-signal-safe: also runs from the SIGABRT of a failed check. */
-static void
-redis_cleanup(void)
-{
-	static const char *const files[] = { "r.sock", "redis.log",
-	    "dump.rdb" };
-	char p[192];
-	size_t i;
-	int st;
-
-	if (rpid > 0) {
-		kill(rpid, SIGKILL);
-		waitpid(rpid, &st, 0);
-		rpid = -1;
-	}
-	if (rdir[0] == '\0')
-		return;
-	for (i = 0; i < ARRAY_SIZE(files); i++) {
-		snprintf(p, sizeof(p), "%s/%s", rdir, files[i]);
-		unlink(p);
-	}
-	rmdir(rdir);
-	rdir[0] = '\0';
-}
-
-static void
-abort_handler(int sig)
-{
-	redis_cleanup();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
 
 static void
 redis_start(void)
 {
-	struct sigaction sa;
-	struct timespec ts = { 0, 50 * 1000 * 1000 };
-	char logp[192];
-	int i, fd;
-
-	snprintf(rdir, sizeof(rdir), "/tmp/ew_test_fleetwatch.XXXXXX");
-	CHECK(mkdtemp(rdir) != NULL);
-	snprintf(rsock, sizeof(rsock), "%s/r.sock", rdir);
-	snprintf(rurl, sizeof(rurl), "unix://%s", rsock);
-	snprintf(logp, sizeof(logp), "%s/redis.log", rdir);
-	atexit(redis_cleanup);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = abort_handler;
-	sigaction(SIGABRT, &sa, NULL);
-
-	rpid = fork();
-	CHECK(rpid >= 0);
-	if (rpid == 0) {
-		/* Dies with the test, whatever kills the test. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		fd = open(logp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-			close(fd);
-		}
-		execl(REDIS_SERVER, "redis-server", "--port", "0",
-		    "--unixsocket", rsock, "--save", "", "--appendonly", "no",
-		    "--dir", rdir, (char *)NULL);
-		_exit(127);
-	}
-	for (i = 0; i < 200; i++) {	/* up to 10 s */
-		rc = redisConnectUnix(rsock);
-		if (rc != NULL && rc->err == 0)
-			return;
-		redisFree(rc);
-		rc = NULL;
-		nanosleep(&ts, NULL);
-	}
-	CHECK(!"redis-server did not come up");
+	rfix_setup("fleetwatch");
+	rc = rfix_start();
 }
 
 static long long
@@ -414,7 +339,7 @@ inst_start(struct inst *in, uint64_t silent_after_ms)
 	struct ew_err err;
 
 	memset(&so, 0, sizeof(so));
-	so.url = rurl;
+	so.url = rfix_url;
 	so.connect_timeout_ms = 2000;
 	so.reply_timeout_ms = 5000;
 	memset(&err, 0, sizeof(err));
@@ -845,6 +770,6 @@ main(void)
 	table_destroy(table);
 	redisFree(rc);
 	rc = NULL;
-	redis_cleanup();
+	rfix_cleanup();
 	CHECK_DONE();
 }

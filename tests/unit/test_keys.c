@@ -23,11 +23,11 @@
 #include "agg.h"
 #include "base.h"
 #include "check.h"
+#include "redisfix.h"
 #include "config.h"
 #include "keys.h"
 #include "tally.h"
 
-#define REDIS_SERVER	"/usr/bin/redis-server"
 
 /* --- bucket starts ------------------------------------------------- */
 
@@ -318,86 +318,13 @@ test_flush_argv(void)
 
 /* --- a real redis-server ------------------------------------------- */
 
-static char	 rdir[64];
-static char	 rsock[128];
-static pid_t	 rpid = -1;
 static redisContext *rc;
-
-/* Async-signal-safe: also runs from the SIGABRT of a failed check. */
-static void
-redis_cleanup(void)
-{
-	static const char *const files[] = { "r.sock", "redis.log",
-	    "dump.rdb" };
-	char p[192];
-	size_t i;
-	int st;
-
-	if (rpid > 0) {
-		kill(rpid, SIGKILL);
-		waitpid(rpid, &st, 0);
-		rpid = -1;
-	}
-	if (rdir[0] == '\0')
-		return;
-	for (i = 0; i < ARRAY_SIZE(files); i++) {
-		snprintf(p, sizeof(p), "%s/%s", rdir, files[i]);
-		unlink(p);
-	}
-	rmdir(rdir);
-	rdir[0] = '\0';
-}
-
-static void
-abort_handler(int sig)
-{
-	redis_cleanup();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
 
 static void
 redis_start(void)
 {
-	struct sigaction sa;
-	struct timespec ts = { 0, 50 * 1000 * 1000 };
-	char logp[192];
-	int i, fd;
-
-	snprintf(rdir, sizeof(rdir), "/tmp/ew_test_keys.XXXXXX");
-	CHECK(mkdtemp(rdir) != NULL);
-	snprintf(rsock, sizeof(rsock), "%s/r.sock", rdir);
-	snprintf(logp, sizeof(logp), "%s/redis.log", rdir);
-	atexit(redis_cleanup);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = abort_handler;
-	sigaction(SIGABRT, &sa, NULL);
-
-	rpid = fork();
-	CHECK(rpid >= 0);
-	if (rpid == 0) {
-		/* Dies with the test, whatever kills the test. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		fd = open(logp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-			close(fd);
-		}
-		execl(REDIS_SERVER, "redis-server", "--port", "0",
-		    "--unixsocket", rsock, "--save", "", "--appendonly", "no",
-		    "--dir", rdir, (char *)NULL);
-		_exit(127);
-	}
-	for (i = 0; i < 200; i++) {	/* up to 10 s */
-		rc = redisConnectUnix(rsock);
-		if (rc != NULL && rc->err == 0)
-			return;
-		redisFree(rc);
-		rc = NULL;
-		nanosleep(&ts, NULL);
-	}
-	CHECK(!"redis-server did not come up");
+	rfix_setup("keys");
+	rc = rfix_start();
 }
 
 static redisReply *
@@ -1105,6 +1032,6 @@ main(void)
 	test_script_event();
 	redisFree(rc);
 	rc = NULL;
-	redis_cleanup();
+	rfix_cleanup();
 	CHECK_DONE();
 }

@@ -31,13 +31,13 @@
 #include "agg.h"
 #include "base.h"
 #include "check.h"
+#include "redisfix.h"
 #include "config.h"
 #include "keys.h"
 #include "log.h"
 #include "redisurl.h"
 #include "session.h"
 
-#define REDIS_SERVER	"/usr/bin/redis-server"
 #define NCLASSES	3
 #define MAX_LINES	256
 
@@ -46,99 +46,23 @@ static const char *const class_names[NCLASSES] = { "Success", "Punishment",
 
 /* --- redis-server and the proxy ---------------------------------------- */
 
-static char	 rdir[64];
-static char	 rsock[96];	/* redis-server's */
 static char	 psock[96];	/* the proxy's: the session's URL */
-static pid_t	 rpid = -1;
 static redisContext *rc;
 
-/* Async-signal-safe: also runs from the SIGABRT of a failed check. */
-static void
-redis_cleanup(void)
-{
-	static const char *const files[] = { "r.sock", "p.sock", "redis.log",
-	    "dump.rdb", "old.rdb" };
-	char p[192];
-	size_t i;
-	int st;
-
-	if (rpid > 0) {
-		kill(rpid, SIGKILL);
-		waitpid(rpid, &st, 0);
-		rpid = -1;
-	}
-	if (rdir[0] == '\0')
-		return;
-	for (i = 0; i < ARRAY_SIZE(files); i++) {
-		snprintf(p, sizeof(p), "%s/%s", rdir, files[i]);
-		unlink(p);
-	}
-	rmdir(rdir);
-	rdir[0] = '\0';
-}
-
-static void
-abort_handler(int sig)
-{
-	redis_cleanup();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static void
-sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
-/* Starts redis-server on rsock; it loads dump.rdb when there is one. */
+/* Starts redis-server; it loads dump.rdb when there is one. */
 static void
 redis_start(void)
 {
-	char logp[192];
-	int i, fd;
-
-	snprintf(logp, sizeof(logp), "%s/redis.log", rdir);
-	rpid = fork();
-	CHECK(rpid >= 0);
-	if (rpid == 0) {
-		/* dies with the test, whatever kills the test */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		fd = open(logp, O_WRONLY | O_CREAT | O_APPEND, 0600);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-			close(fd);
-		}
-		execl(REDIS_SERVER, "redis-server", "--port", "0",
-		    "--unixsocket", rsock, "--save", "", "--appendonly", "no",
-		    "--dir", rdir, (char *)NULL);
-		_exit(127);
-	}
-	for (i = 0; i < 200; i++) {	/* up to 10 s */
-		rc = redisConnectUnix(rsock);
-		if (rc != NULL && rc->err == 0)
-			return;
-		redisFree(rc);
-		rc = NULL;
-		sleep_ms(50);
-	}
-	CHECK(!"redis-server did not come up");
+	rc = rfix_start();
 }
 
 /* SIGKILL: whatever was not saved is gone. */
 static void
 redis_kill(void)
 {
-	int st;
-
 	redisFree(rc);
 	rc = NULL;
-	kill(rpid, SIGKILL);
-	waitpid(rpid, &st, 0);
-	rpid = -1;
+	rfix_kill();
 }
 
 static redisReply *
@@ -285,7 +209,7 @@ proxy_main(void *arg)
 		cfd = accept(proxy_fd, NULL, NULL);
 		if (cfd < 0)
 			continue;
-		ufd = unix_connect(rsock);
+		ufd = unix_connect(rfix_sock);
 		if (ufd >= 0) {
 			go = pump(cfd, ufd);
 			close(ufd);
@@ -795,11 +719,11 @@ static void
 test_restart_empty(void)
 {
 	redis_kill();
-	CHECK(unlink(rsock) == 0 || errno == ENOENT);
+	CHECK(unlink(rfix_sock) == 0 || errno == ENOENT);
 	{
 		char p[192];
 
-		snprintf(p, sizeof(p), "%s/dump.rdb", rdir);
+		snprintf(p, sizeof(p), "%s/dump.rdb", rfix_dir);
 		CHECK(unlink(p) == 0);
 	}
 	CHECK(run_until(is_unchecked, 10000));
@@ -897,17 +821,11 @@ test_old_snapshot(void)
 int
 main(void)
 {
-	struct sigaction sa;
-
 	log_level = LOG_LEVEL_INFO;	/* the phase changes, for a failure */
-	snprintf(rdir, sizeof(rdir), "/tmp/ew_test_session.XXXXXX");
-	CHECK(mkdtemp(rdir) != NULL);
-	snprintf(rsock, sizeof(rsock), "%s/r.sock", rdir);
-	snprintf(psock, sizeof(psock), "%s/p.sock", rdir);
-	atexit(redis_cleanup);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = abort_handler;
-	sigaction(SIGABRT, &sa, NULL);
+	rfix_extra[0] = "p.sock";
+	rfix_extra[1] = "old.rdb";
+	rfix_setup("session");
+	snprintf(psock, sizeof(psock), "%s/p.sock", rfix_dir);
 	signal(SIGPIPE, SIG_IGN);
 
 	uv_loop_init(&loop);
@@ -932,7 +850,7 @@ main(void)
 	CHECK_INT_EQ(uv_loop_close(&loop), 0);
 	redisFree(rc);
 	rc = NULL;
-	redis_cleanup();
+	rfix_cleanup();
 	redisurl_free(&redis_cfg.target);
 	CHECK_DONE();
 }
