@@ -110,6 +110,12 @@ struct config_alerts {
 	size_t		    nrules;
 };
 
+struct config_web {
+	char		*listen;	/* web.listen, checked by webaddr */
+	char		*assets;	/* absolute directory */
+	uint64_t	 refresh_ms;	/* how often open pages update */
+};
+
 struct config {
 	char		*path;		/* as given */
 	char		*dir;		/* its directory, absolute */
@@ -121,6 +127,7 @@ struct config {
 	struct config_input *inputs;
 	size_t		 ninputs;
 	struct config_alerts alerts;
+	struct config_web web;
 };
 
 /* The types of the schema's rows. */
