@@ -532,6 +532,7 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url,
 			return MHD_YES;
 		return answer(r);
 	}
+	log_debug("http: %s %s", method, url);
 	status = route_parse(method, url, &rt, &why);
 	if (status != 0)
 		return refuse(conn, status, why, strncmp(url, "/api/", 5) ==
