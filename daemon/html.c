@@ -292,13 +292,28 @@ static const char class_head[] = "<thead><tr><th>class</th><th>code</th>"
 static void
 classes(struct buf *b, const struct fleet *f)
 {
-	size_t i;
+	size_t i, quiet = 0;
 
 	buf_printf(b, "<section id=\"classes\" class=\"live\">"
 	    "<h2>Classes</h2><table>%s<tbody>\n", class_head);
-	for (i = 0; i < f->nclasses; i++)
+	for (i = 0; i < f->nclasses; i++) {
+		if (f->classes[i].total == 0) {
+			quiet++;
+			continue;
+		}
 		class_row(b, &f->classes[i]);
-	buf_puts(b, "</tbody></table></section>\n");
+	}
+	buf_puts(b, "</tbody></table>\n");
+	/* the table's classes never counted: out of the way, still there */
+	if (quiet > 0) {
+		buf_printf(b, "<details><summary>%zu classes never counted"
+		    "</summary><table>%s<tbody>\n", quiet, class_head);
+		for (i = 0; i < f->nclasses; i++)
+			if (f->classes[i].total == 0)
+				class_row(b, &f->classes[i]);
+		buf_puts(b, "</tbody></table></details>\n");
+	}
+	buf_puts(b, "</section>\n");
 }
 
 static void
