@@ -107,10 +107,17 @@ paths = ["/", "/class/Punishment", "/host/host-0007", "/api/v1/totals",
     "/api/v1/alerts", "/api/v1/hosts", "/api/v1/classes",
     "/api/v1/class/Punishment", "/api/v1/host/host-0007", "/metrics",
     "/healthz"]
-print("%-44s %8s %8s %8s %9s" % ("path (20 clients)", "p50 ms", "p99 ms",
-    "max ms", "bytes"))
+print("%-44s %8s %8s %8s %8s %9s" % ("path (20 clients)", "cold ms",
+    "p50 ms", "p99 ms", "max ms", "bytes"))
 worst = 0
 for p in paths:
+    # one request first: the steady state of an open dashboard, whose
+    # reads are refreshed behind the answers (the cold read is timed
+    # apart, below)
+    t = time.perf_counter()
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    c.request("GET", p); c.getresponse().read(); c.close()
+    cold = (time.perf_counter() - t) * 1000
     lat, size, lock = [], [0], threading.Lock()
     def run(k):
         c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -128,8 +135,8 @@ for p in paths:
     lat.sort()
     p50 = lat[len(lat) // 2]; p99 = lat[int(len(lat) * 0.99) - 1]
     worst = max(worst, p99)
-    print("%-44s %8.1f %8.1f %8.1f %9d" % (p[:44], p50, p99, lat[-1],
-        size[0]))
+    print("%-44s %8.1f %8.1f %8.1f %8.1f %9d" % (p[:44], cold, p50, p99,
+        lat[-1], size[0]))
 print("worst p99: %.1f ms (SPEC §14: under 50 ms)" % worst)
 PY
 awk '/^VmHWM|^VmRSS/ { printf "errwatch-web %s %s %s\n", $1, $2, $3 }' \

@@ -8,7 +8,9 @@
  * meanwhile. Limits (SPEC §14): 256 connections (more wait in the listen
  * backlog), 30 s idle time-out, 16 KiB of memory per connection (a longer
  * request line or header is refused by libmicrohttpd). It owns the
- * descriptors and the Redis commands; what an answer says belongs to
+ * descriptors, the Redis commands and the sharing of reads between
+ * requests (struct snap: a page is at most 3 s old, usually under 1 s);
+ * what an answer says belongs to
  * route, fleet, html, api and metrics.
  */
 #include <errno.h>
@@ -40,6 +42,9 @@
 #define WEB_CONN_MAX		256
 #define WEB_IDLE_S		30
 #define WEB_CONN_MEMORY		(16 * 1024)
+#define WEB_SNAP_MS		1000	/* a read answers for this long */
+#define WEB_STALE_MS		3000	/* ... or this long, while the
+					 * next read is in flight */
 #define WEB_DYGRAPHS_DIR	"/usr/share/javascript/dygraphs"
 
 static const char csp[] = "default-src 'none'; script-src 'self'; "
@@ -64,21 +69,46 @@ struct web {
 	size_t			 nbuckets;
 	char			 status[128];
 	uint64_t		 served;
+	struct snap		*snaps;		/* reads fresh or in flight */
 };
 
-/* One request that waits for Redis. */
+/*
+ * One read of Redis, shared: every request that needs the same data within
+ * WEB_SNAP_MS of its read is answered from it; past that, the next read is
+ * started and, while it is in flight, the last good one answers (up to
+ * WEB_STALE_MS old); with none, requests wait for it (SPEC §14: the work
+ * is bounded by what is asked, not by how many ask). key "" is the fleet snapshot that every
+ * page and most answers use; "series:<res>:<from>:<to>" a series read;
+ * "ping" /healthz. Rendered bodies of the unnamed answers are kept with
+ * it. Freed when the last reference goes (the list holds one, each
+ * request one).
+ */
+struct snap {
+	struct web	*w;
+	struct snap	*next;		/* in w->snaps */
+	char		 key[80];
+	struct fleet	*fleet;
+	uint64_t	 taken_ms;	/* monotonic, when the read began */
+	size_t		 pending;	/* commands in flight */
+	bool		 done;
+	bool		 failed;	/* a reply missing or refused */
+	char		 why[160];
+	int		 refs;
+	struct req	*waiters;
+	struct buf	 body[ROUTE_DYGRAPHS + 1];	/* by route kind */
+	bool		 has_body[ROUTE_DYGRAPHS + 1];
+};
+
+/* One request. */
 struct req {
 	struct web		*w;
 	struct MHD_Connection	*conn;
 	struct route		 route;
 	char			 name[ROUTE_NAME_MAX + 1];
-	struct fleet		*fleet;
-	size_t			 pending;	/* commands in flight */
+	struct snap		*snap;		/* a reference */
+	struct req		*next_waiter;
 	bool			 suspended;
-	bool			 failed;	/* a reply missing or refused */
-	char			 why[160];
 	uint64_t		 from_ms, to_ms;
-	size_t			 bucket;
 };
 
 enum cmd_kind {
@@ -87,12 +117,49 @@ enum cmd_kind {
 };
 
 struct cmd {
-	struct req	*r;
+	struct snap	*snap;
 	enum cmd_kind	 kind;
 	size_t		 idx;	/* window or host index */
 };
 
 static void	kick(struct web *w);
+
+static void
+snap_unref(struct snap *sn)
+{
+	size_t i;
+
+	if (sn == NULL || --sn->refs > 0)
+		return;
+	fleet_destroy(sn->fleet);
+	for (i = 0; i < ARRAY_SIZE(sn->body); i++)
+		buf_free(&sn->body[i]);
+	free(sn);
+}
+
+/* Drops from the list the reads that are done and failed, too old to
+ * serve even while the next is in flight, or followed by a newer one. */
+static void
+snaps_prune(struct web *w, uint64_t now)
+{
+	struct snap **pp = &w->snaps, *sn, *o;
+	bool newer;
+
+	while ((sn = *pp) != NULL) {
+		newer = false;
+		for (o = w->snaps; sn->done && o != NULL && !newer;
+		    o = o->next)
+			newer = o != sn && o->done && !o->failed &&
+			    strcmp(o->key, sn->key) == 0 &&
+			    o->taken_ms > sn->taken_ms;
+		if (sn->done && (sn->failed || newer ||
+		    now - sn->taken_ms >= WEB_STALE_MS)) {
+			*pp = sn->next;
+			snap_unref(sn);
+		} else
+			pp = &sn->next;
+	}
+}
 
 /* --- answers --------------------------------------------------------- */
 
@@ -118,12 +185,6 @@ respond(struct MHD_Connection *c, unsigned status, const char *ctype,
 	rc = MHD_queue_response(c, status, resp);
 	MHD_destroy_response(resp);
 	return rc;
-}
-
-static bool
-wants_json(enum route_kind k)
-{
-	return k >= ROUTE_API_TOTALS && k <= ROUTE_API_HOST;
 }
 
 static enum MHD_Result
@@ -198,81 +259,98 @@ serve_file(struct MHD_Connection *c, const char *dir, const char *name,
 static enum MHD_Result
 answer(struct req *r)
 {
-	struct buf b = { NULL, 0, 0 };
+	struct snap *sn = r->snap;
+	struct fleet *f = sn->fleet;
 	struct html_opts o = { r->w->refresh_ms, NULL };
+	struct buf own = { NULL, 0, 0 }, *b = &own;
+	struct MHD_Response *resp;
+	enum MHD_Result rc;
 	const char *ctype = "application/json";
-	unsigned status = r->failed ? 503 : 200;
-	struct fleet *f = r->fleet;
+	unsigned status = sn->failed ? 503 : 200;
+	enum route_kind k = r->route.kind;
+	bool shared = r->route.name == NULL;
 
-	if (r->failed)
-		o.redis_error = r->why;
-	fleet_finish(f);
-	switch (r->route.kind) {
+	if (sn->failed)
+		o.redis_error = sn->why;
+	switch (k) {
 	case ROUTE_FLEET:
-		html_fleet(&b, f, &o);
-		ctype = "text/html; charset=utf-8";
-		break;
 	case ROUTE_CLASS:
-		html_class(&b, f, r->name, r->route.len, &o);
-		ctype = "text/html; charset=utf-8";
-		break;
 	case ROUTE_HOST:
-		html_host(&b, f, r->name, r->route.len, &o);
 		ctype = "text/html; charset=utf-8";
-		break;
-	case ROUTE_API_TOTALS:
-		api_totals(&b, f);
-		break;
-	case ROUTE_API_SERIES:
-		api_series(&b, f, r->from_ms, r->to_ms);
-		break;
-	case ROUTE_API_ALERTS:
-		api_alerts(&b, f);
-		break;
-	case ROUTE_API_HOSTS:
-		api_hosts(&b, f);
-		break;
-	case ROUTE_API_CLASSES:
-		api_classes(&b, f);
-		break;
-	case ROUTE_API_CLASS:
-		api_class(&b, f, r->name, r->route.len);
-		break;
-	case ROUTE_API_HOST:
-		api_host(&b, f, r->name, r->route.len);
 		break;
 	case ROUTE_METRICS:
-		if (r->failed) {
-			/* Prometheus marks the target down; no stale zeros */
-			buf_printf(&b, "redis unreachable: %s\n", r->why);
-			return respond(r->conn, 503, "text/plain; "
-			    "charset=utf-8", &b);
-		}
-		metrics_render(&b, f);
-		ctype = "text/plain; version=0.0.4; charset=utf-8";
+		ctype = sn->failed ? "text/plain; charset=utf-8" :
+		    "text/plain; version=0.0.4; charset=utf-8";
 		break;
 	case ROUTE_HEALTHZ:
-		buf_puts(&b, r->failed ? "redis unreachable\n" : "ok\n");
 		ctype = "text/plain; charset=utf-8";
 		break;
 	default:
 		break;
 	}
-	if (r->failed && wants_json(r->route.kind)) {
-		buf_reset(&b);
-		api_error(&b, r->why);
+	if (shared && sn->has_body[k])
+		b = &sn->body[k];
+	else {
+		if (shared)
+			b = &sn->body[k];
+		if (sn->failed && k >= ROUTE_API_TOTALS &&
+		    k <= ROUTE_API_HOST)
+			api_error(b, sn->why);
+		else if (sn->failed && k == ROUTE_METRICS)
+			/* Prometheus marks the target down: no stale zeros */
+			buf_printf(b, "redis unreachable: %s\n", sn->why);
+		else if (k == ROUTE_FLEET)
+			html_fleet(b, f, &o);
+		else if (k == ROUTE_CLASS)
+			html_class(b, f, r->name, r->route.len, &o);
+		else if (k == ROUTE_HOST)
+			html_host(b, f, r->name, r->route.len, &o);
+		else if (k == ROUTE_API_TOTALS)
+			api_totals(b, f);
+		else if (k == ROUTE_API_SERIES)
+			api_series(b, f, r->from_ms, r->to_ms);
+		else if (k == ROUTE_API_ALERTS)
+			api_alerts(b, f);
+		else if (k == ROUTE_API_HOSTS)
+			api_hosts(b, f);
+		else if (k == ROUTE_API_CLASSES)
+			api_classes(b, f);
+		else if (k == ROUTE_API_CLASS)
+			api_class(b, f, r->name, r->route.len);
+		else if (k == ROUTE_API_HOST)
+			api_host(b, f, r->name, r->route.len);
+		else if (k == ROUTE_METRICS)
+			metrics_render(b, f);
+		else if (k == ROUTE_HEALTHZ)
+			buf_puts(b, sn->failed ? "redis unreachable\n" : "ok\n");
+		if (shared)
+			sn->has_body[k] = true;
 	}
-	return respond(r->conn, status, ctype, &b);
+	/* a shared body lives in the snap, which the request holds until
+	 * libmicrohttpd has sent it (completed_cb) */
+	resp = MHD_create_response_from_buffer(b->len, b->p, shared ?
+	    MHD_RESPMEM_PERSISTENT : MHD_RESPMEM_MUST_COPY);
+	buf_free(&own);
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, "Content-Type", ctype);
+	MHD_add_response_header(resp, "Content-Security-Policy", csp);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	rc = MHD_queue_response(r->conn, status, resp);
+	MHD_destroy_response(resp);
+	return rc;
 }
 
 /* --- Redis ------------------------------------------------------------- */
 
 static void
-fail(struct req *r, const char *why)
+fail(struct snap *sn, const char *why)
 {
-	if (!r->failed)
-		snprintf(r->why, sizeof(r->why), "%s", why);
-	r->failed = true;
+	if (!sn->failed)
+		snprintf(sn->why, sizeof(sn->why), "%s", why);
+	sn->failed = true;
 }
 
 static struct fleet_kv *
@@ -298,30 +376,30 @@ pairs(const struct sink_reply *a, size_t *n)
 	return kv;
 }
 
-static void	send_cmd(struct req *r, enum cmd_kind kind, size_t idx,
+static void	send_cmd(struct snap *sn, enum cmd_kind kind, size_t idx,
 		    int argc, const char **argv);
 
 static void
-host_cmds(struct req *r)
+host_cmds(struct snap *sn)
 {
-	struct fleet *f = r->fleet;
+	struct fleet *f = sn->fleet;
 	struct buf k = { NULL, 0, 0 };
 	const char *argv[2];
 	size_t i;
 
 	for (i = 0; i < f->nhosts; i++) {
 		buf_reset(&k);
-		keys_name(&k, r->w->prefix, "stats:");
+		keys_name(&k, sn->w->prefix, "stats:");
 		buf_append(&k, f->hosts[i].name.p, f->hosts[i].name.len);
 		argv[0] = "HGETALL";
 		argv[1] = k.p;
-		send_cmd(r, CMD_HOST_STATS, i, 2, argv);
+		send_cmd(sn, CMD_HOST_STATS, i, 2, argv);
 		buf_reset(&k);
-		keys_name(&k, r->w->prefix, "host:");
+		keys_name(&k, sn->w->prefix, "host:");
 		buf_append(&k, f->hosts[i].name.p, f->hosts[i].name.len);
 		buf_puts(&k, ":count:total");
 		argv[1] = k.p;
-		send_cmd(r, CMD_HOST_COUNTS, i, 2, argv);
+		send_cmd(sn, CMD_HOST_COUNTS, i, 2, argv);
 	}
 	buf_free(&k);
 }
@@ -343,20 +421,36 @@ stream_entry(struct fleet *f, const struct sink_reply *e, bool point)
 	free(kv);
 }
 
+/* The read is complete: every waiter is resumed to be answered. */
+static void
+snap_done(struct snap *sn)
+{
+	struct req *r;
+
+	sn->done = true;
+	fleet_finish(sn->fleet);
+	while ((r = sn->waiters) != NULL) {
+		sn->waiters = r->next_waiter;
+		r->suspended = false;
+		MHD_resume_connection(r->conn);
+	}
+	kick(sn->w);
+}
+
 static void
 reply_cb(void *arg, const struct sink_reply *rep)
 {
 	struct cmd *c = arg;
-	struct req *r = c->r;
-	struct fleet *f = r->fleet;
+	struct snap *sn = c->snap;
+	struct fleet *f = sn->fleet;
 	struct fleet_kv *kv = NULL;
 	size_t i, n = 0;
 
-	r->pending--;
+	sn->pending--;
 	if (rep == NULL)
-		fail(r, "the link to Redis was lost");
+		fail(sn, "the link to Redis was lost");
 	else if (rep->type == SINK_REPLY_ERROR)
-		fail(r, rep->str);
+		fail(sn, rep->str);
 	else {
 		kv = pairs(rep, &n);
 		switch (c->kind) {
@@ -377,8 +471,8 @@ reply_cb(void *arg, const struct sink_reply *rep)
 			break;
 		case CMD_HOSTS:
 			fleet_add_hosts(f, kv, n);
-			if (!r->w->closing)
-				host_cmds(r);
+			if (!sn->w->closing)
+				host_cmds(sn);
 			break;
 		case CMD_HOST_STATS:
 			fleet_add_host_stats(f, c->idx, kv, n);
@@ -399,56 +493,55 @@ reply_cb(void *arg, const struct sink_reply *rep)
 	}
 	free(kv);
 	free(c);
-	if (r->pending == 0 && r->suspended) {
-		r->suspended = false;
-		MHD_resume_connection(r->conn);
-		kick(r->w);
-	}
+	if (sn->pending == 0)
+		snap_done(sn);
+	snap_unref(sn);		/* the command's reference */
 }
 
 static void
-send_cmd(struct req *r, enum cmd_kind kind, size_t idx, int argc,
+send_cmd(struct snap *sn, enum cmd_kind kind, size_t idx, int argc,
     const char **argv)
 {
 	struct cmd *c;
 	size_t lens[8];
 	int i;
 
-	if (r->failed)
+	if (sn->failed)
 		return;
 	c = xcalloc(1, sizeof(*c));
-	c->r = r;
+	c->snap = sn;
 	c->kind = kind;
 	c->idx = idx;
 	for (i = 0; i < argc; i++)
 		lens[i] = strlen(argv[i]);
-	if (sink_command(r->w->sink, argc, argv, lens, reply_cb, c) < 0) {
+	if (sink_command(sn->w->sink, argc, argv, lens, reply_cb, c) < 0) {
 		free(c);
-		fail(r, sink_state_name(sink_state(r->w->sink)));
+		fail(sn, sink_state_name(sink_state(sn->w->sink)));
 		return;
 	}
-	r->pending++;
+	sn->refs++;
+	sn->pending++;
 }
 
 static void
-send_named(struct req *r, enum cmd_kind kind, size_t idx, const char *verb,
-    const char *name)
+send_named(struct snap *sn, enum cmd_kind kind, size_t idx,
+    const char *verb, const char *name)
 {
 	struct buf k = { NULL, 0, 0 };
 	const char *argv[2];
 
-	keys_name(&k, r->w->prefix, name);
+	keys_name(&k, sn->w->prefix, name);
 	argv[0] = verb;
 	argv[1] = k.p;
-	send_cmd(r, kind, idx, 2, argv);
+	send_cmd(sn, kind, idx, 2, argv);
 	buf_free(&k);
 }
 
 /* SPEC §14: what a page or an answer shows, read afresh. */
 static void
-fetch_snapshot(struct req *r)
+fetch_snapshot(struct snap *sn)
 {
-	struct web *w = r->w;
+	struct web *w = sn->w;
 	struct buf k = { NULL, 0, 0 };
 	uint64_t starts[FLEET_WINDOW_BUCKETS];
 	const char *argv[7];
@@ -456,17 +549,17 @@ fetch_snapshot(struct req *r)
 	size_t i, n, res;
 	unsigned win;
 
-	send_named(r, CMD_CODES, 0, "HGETALL", "codes");
-	send_named(r, CMD_TOTALS, 0, "HGETALL", "count:total");
-	send_named(r, CMD_UNCL, 0, "HGETALL", "unclassified");
-	send_named(r, CMD_ACTIVE, 0, "HGETALL", "alerts:active");
+	send_named(sn, CMD_CODES, 0, "HGETALL", "codes");
+	send_named(sn, CMD_TOTALS, 0, "HGETALL", "count:total");
+	send_named(sn, CMD_UNCL, 0, "HGETALL", "unclassified");
+	send_named(sn, CMD_ACTIVE, 0, "HGETALL", "alerts:active");
 	keys_name(&k, w->prefix, "hosts");
 	argv[0] = "ZRANGE";
 	argv[1] = k.p;
 	argv[2] = "0";
 	argv[3] = "-1";
 	argv[4] = "WITHSCORES";
-	send_cmd(r, CMD_HOSTS, 0, 5, argv);
+	send_cmd(sn, CMD_HOSTS, 0, 5, argv);
 	buf_reset(&k);
 	keys_name(&k, w->prefix, "alerts");
 	argv[0] = "XREVRANGE";
@@ -475,32 +568,33 @@ fetch_snapshot(struct req *r)
 	argv[3] = "-";
 	argv[4] = "COUNT";
 	argv[5] = "50";
-	send_cmd(r, CMD_EVENTS, 0, 6, argv);
+	send_cmd(sn, CMD_EVENTS, 0, 6, argv);
 	for (win = 0; win < FLEET_WINDOWS; win++) {
 		n = fleet_window_buckets(w->buckets, w->nbuckets, win,
-		    r->fleet->now_ms / 1000, starts, &res);
+		    sn->fleet->now_ms / 1000, starts, &res);
 		for (i = 0; i < n; i++) {
 			snprintf(name, sizeof(name), "count:%s:%" PRIu64,
 			    w->buckets[res].name, starts[i]);
-			send_named(r, CMD_WINDOW, win, "HGETALL", name);
+			send_named(sn, CMD_WINDOW, win, "HGETALL", name);
 		}
 	}
 	buf_free(&k);
 }
 
 static void
-fetch_series(struct req *r)
+fetch_series(struct snap *sn, size_t bucket, uint64_t from_ms,
+    uint64_t to_ms)
 {
 	struct buf k = { NULL, 0, 0 };
 	char from[32], to[32], count[32];
 	const char *argv[6];
 
-	snprintf(r->fleet->res, sizeof(r->fleet->res), "%s",
-	    r->w->buckets[r->bucket].name);
-	keys_name(&k, r->w->prefix, "series:");
-	buf_puts(&k, r->fleet->res);
-	snprintf(from, sizeof(from), "%" PRIu64, r->from_ms);
-	snprintf(to, sizeof(to), "%" PRIu64, r->to_ms);
+	snprintf(sn->fleet->res, sizeof(sn->fleet->res), "%s",
+	    sn->w->buckets[bucket].name);
+	keys_name(&k, sn->w->prefix, "series:");
+	buf_puts(&k, sn->fleet->res);
+	snprintf(from, sizeof(from), "%" PRIu64, from_ms);
+	snprintf(to, sizeof(to), "%" PRIu64, to_ms);
 	snprintf(count, sizeof(count), "%d", ROUTE_SERIES_POINTS + 1);
 	argv[0] = "XRANGE";
 	argv[1] = k.p;
@@ -508,8 +602,69 @@ fetch_series(struct req *r)
 	argv[3] = to;
 	argv[4] = "COUNT";
 	argv[5] = count;
-	send_cmd(r, CMD_SERIES, 0, 6, argv);
+	send_cmd(sn, CMD_SERIES, 0, 6, argv);
 	buf_free(&k);
+}
+
+static struct snap *
+snap_start(struct web *w, const char *key, enum route_kind kind,
+    size_t bucket, uint64_t from_ms, uint64_t to_ms, uint64_t now)
+{
+	struct snap *sn = xcalloc(1, sizeof(*sn));
+
+	sn->w = w;
+	snprintf(sn->key, sizeof(sn->key), "%s", key);
+	sn->fleet = fleet_create(ew_wall_ms());
+	sn->taken_ms = now;
+	sn->refs = 2;	/* the list's, and ours until the sends are out */
+	sn->next = w->snaps;
+	w->snaps = sn;
+	if (kind == ROUTE_API_SERIES)
+		fetch_series(sn, bucket, from_ms, to_ms);
+	else if (kind == ROUTE_HEALTHZ) {
+		const char *ping[1] = { "PING" };
+
+		send_cmd(sn, CMD_PING, 0, 1, ping);
+	} else
+		fetch_snapshot(sn);
+	if (sn->pending == 0) {
+		sn->done = true;
+		fleet_finish(sn->fleet);
+	}
+	sn->refs--;
+	return sn;
+}
+
+/* The read that answers for key: one done less than WEB_SNAP_MS ago;
+ * else the next is started (or joined), and while it is in flight the
+ * last good one answers, up to WEB_STALE_MS old, so a page never waits
+ * behind a refresh. A failure answers at once. */
+static struct snap *
+snap_get(struct web *w, const char *key, enum route_kind kind,
+    size_t bucket, uint64_t from_ms, uint64_t to_ms)
+{
+	struct snap *sn, *done = NULL, *flying = NULL;
+	uint64_t now;
+
+	uv_update_time(w->loop);
+	now = uv_now(w->loop);
+	snaps_prune(w, now);
+	for (sn = w->snaps; sn != NULL; sn = sn->next) {
+		if (strcmp(sn->key, key) != 0)
+			continue;
+		if (!sn->done)
+			flying = sn;
+		else if (done == NULL || sn->taken_ms > done->taken_ms)
+			done = sn;
+	}
+	if (done != NULL && now - done->taken_ms < WEB_SNAP_MS)
+		return done;
+	if (flying == NULL)
+		flying = snap_start(w, key, kind, bucket, from_ms, to_ms,
+		    now);
+	if (done != NULL && !flying->done)
+		return done;
+	return flying;
 }
 
 /* --- libmicrohttpd ----------------------------------------------------- */
@@ -523,15 +678,14 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url,
 	struct req *r = *con_cls;
 	struct route rt;
 	const char *why;
+	char key[80];
 	unsigned status;
+	size_t bucket = 0;
 
 	(void)version;
 	(void)upload;
-	if (r != NULL) {
-		if (r->pending > 0)
-			return MHD_YES;
-		return answer(r);
-	}
+	if (r != NULL)
+		return r->snap->done ? answer(r) : MHD_YES;
 	log_debug("http: %s %s", method, url);
 	status = route_parse(method, url, &rt, &why);
 	if (status != 0)
@@ -553,28 +707,28 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url,
 		memcpy(r->name, rt.name, rt.len);
 		r->route.name = r->name;
 	}
-	r->fleet = fleet_create(ew_wall_ms());
 	*con_cls = r;
 	w->served++;
+	key[0] = '\0';
 	if (rt.kind == ROUTE_API_SERIES) {
 		status = route_series(MHD_lookup_connection_value(conn,
 		    MHD_GET_ARGUMENT_KIND, "res"),
 		    MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
 		    "from"), MHD_lookup_connection_value(conn,
 		    MHD_GET_ARGUMENT_KIND, "to"), w->buckets, w->nbuckets,
-		    r->fleet->now_ms, &r->bucket, &r->from_ms, &r->to_ms,
-		    &why);
+		    ew_wall_ms(), &bucket, &r->from_ms, &r->to_ms, &why);
 		if (status != 0)
 			return refuse(conn, status, why, true);
-		fetch_series(r);
-	} else if (rt.kind == ROUTE_HEALTHZ) {
-		const char *ping[1] = { "PING" };
-
-		send_cmd(r, CMD_PING, 0, 1, ping);
-	} else
-		fetch_snapshot(r);
-	if (r->pending == 0)
+		snprintf(key, sizeof(key), "series:%zu:%" PRIu64 ":%" PRIu64,
+		    bucket, r->from_ms, r->to_ms);
+	} else if (rt.kind == ROUTE_HEALTHZ)
+		snprintf(key, sizeof(key), "ping");
+	r->snap = snap_get(w, key, rt.kind, bucket, r->from_ms, r->to_ms);
+	r->snap->refs++;
+	if (r->snap->done)
 		return answer(r);
+	r->next_waiter = r->snap->waiters;
+	r->snap->waiters = r;
 	r->suspended = true;
 	MHD_suspend_connection(conn);
 	return MHD_YES;
@@ -591,7 +745,7 @@ completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)why;
 	if (r == NULL)
 		return;
-	fleet_destroy(r->fleet);
+	snap_unref(r->snap);
 	free(r);
 	*con_cls = NULL;
 }
@@ -820,12 +974,18 @@ web_status(struct web *w)
 void
 web_close(struct web *w)
 {
+	struct snap *sn;
+
 	if (w == NULL || w->closing)
 		return;
 	/* the link first: waiting requests get their NULL replies */
 	sink_close(w->sink);
 	w->sink = NULL;
 	w->closing = true;
+	while ((sn = w->snaps) != NULL) {
+		w->snaps = sn->next;
+		snap_unref(sn);
+	}
 	destroy(w);
 	uv_close((uv_handle_t *)&w->poll, close_cb);
 	uv_close((uv_handle_t *)&w->timer, close_cb);

@@ -14,10 +14,10 @@
   var name = body.getAttribute("data-name");
   /* each range on the finest resolution that keeps it */
   var ranges = {
-    "1h": { res: "10s", ms: 3600e3 },
-    "6h": { res: "1m", ms: 6 * 3600e3 },
-    "48h": { res: "1m", ms: 48 * 3600e3 },
-    "90d": { res: "1h", ms: 90 * 86400e3 }
+    "1h": { res: "10s", step: 10e3, ms: 3600e3 },
+    "6h": { res: "1m", step: 60e3, ms: 6 * 3600e3 },
+    "48h": { res: "1m", step: 60e3, ms: 48 * 3600e3 },
+    "90d": { res: "1h", step: 3600e3, ms: 90 * 86400e3 }
   };
   var range = (location.hash || "#1h").slice(1);
   var graph = null;
@@ -37,7 +37,8 @@
     if (!chartEl || typeof Dygraph === "undefined")
       return;
     var r = ranges[range];
-    var to = Date.now();
+    /* whole steps: open pages ask the same range, and share its read */
+    var to = Math.ceil(Date.now() / r.step) * r.step;
     var url = "/api/v1/series?res=" + r.res + "&from=" +
       Math.floor(to - r.ms) + "&to=" + Math.floor(to);
     fetch(url, { cache: "no-store" }).then(function (resp) {
