@@ -407,7 +407,7 @@ fleet_add_point(struct fleet *f, const char *id, size_t idlen,
 	p->n = xcalloc(f->nclasses + 1, sizeof(uint64_t));
 	for (i = 0; i < n; i++) {
 		if (kv[i].klen > 0 && kv[i].k[0] == '_')
-			continue;	/* _total: the chart stacks the classes */
+			continue;	/* _total: the chart stacks */
 		c = class_get(f, kv[i].k, kv[i].klen);
 		p->n[c - f->classes] = num(kv[i].v, kv[i].vlen);
 	}

@@ -10,8 +10,7 @@
  * request line or header is refused by libmicrohttpd). It owns the
  * descriptors, the Redis commands and the sharing of reads between
  * requests (struct snap: a page is at most 3 s old, usually under 1 s);
- * what an answer says belongs to
- * route, fleet, html, api and metrics.
+ * what an answer says belongs to route, fleet, html, api and metrics.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,7 +41,7 @@
 #define WEB_CONN_MAX		256
 #define WEB_IDLE_S		30
 #define WEB_CONN_MEMORY		(16 * 1024)
-#define WEB_SNAP_MS		1000	/* a read answers for this long */
+#define WEB_SNAP_MS		1000	/* a read answers this long */
 #define WEB_STALE_MS		3000	/* ... or this long, while the
 					 * next read is in flight */
 #define WEB_DYGRAPHS_DIR	"/usr/share/javascript/dygraphs"
@@ -69,7 +68,7 @@ struct web {
 	size_t			 nbuckets;
 	char			 status[128];
 	uint64_t		 served;
-	struct snap		*snaps;		/* reads fresh or in flight */
+	struct snap		*snaps;	/* reads fresh or in flight */
 };
 
 /*
@@ -77,8 +76,9 @@ struct web {
  * WEB_SNAP_MS of its read is answered from it; past that, the next read is
  * started and, while it is in flight, the last good one answers (up to
  * WEB_STALE_MS old); with none, requests wait for it (SPEC §14: the work
- * is bounded by what is asked, not by how many ask). key "" is the fleet snapshot that every
- * page and most answers use; "series:<res>:<from>:<to>" a series read;
+ * is bounded by what is asked, not by how many ask). key "" is the fleet
+ * snapshot that every page and most answers use;
+ * "series:<res>:<from>:<to>" a series read;
  * "ping" /healthz. Rendered bodies of the unnamed answers are kept with
  * it. Freed when the last reference goes (the list holds one, each
  * request one).
@@ -322,7 +322,8 @@ answer(struct req *r)
 		else if (k == ROUTE_METRICS)
 			metrics_render(b, f);
 		else if (k == ROUTE_HEALTHZ)
-			buf_puts(b, sn->failed ? "redis unreachable\n" : "ok\n");
+			buf_puts(b, sn->failed ? "redis unreachable\n" :
+			    "ok\n");
 		if (shared)
 			sn->has_body[k] = true;
 	}

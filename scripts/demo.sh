@@ -77,7 +77,10 @@ echo "== errwatchd following $D/logs/*.log"
 DPID=$!
 
 # errwatch-web (SPEC §14): the dashboard, on the demo's Redis.
-WEB_PORT=${WEB_PORT:-8080}
+WEB_PORT=${WEB_PORT:-$(python3 -c 'import socket; s=socket.socket()
+try: s.bind(("127.0.0.1", 8080))
+except OSError: s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')}
 printf 'web:\n  listen: "127.0.0.1:%s"\n  assets: %s/web\n  refresh: 2s\n' \
     "$WEB_PORT" "$SRC" >> "$D/errwatch.yaml"
 "${BIN%/*}/errwatch-web" -c "$D/errwatch.yaml" 2> "$D/errwatch-web.log" &
