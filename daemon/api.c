@@ -5,6 +5,7 @@
  * never fetches anything.
  */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "api.h"
@@ -15,6 +16,16 @@ static void
 str(struct buf *b, const struct fleet_str *s)
 {
 	buf_json_str(b, s->p, s->len);
+}
+
+/* Digits only, and not too many: written as a JSON number. */
+static bool
+is_count(const struct fleet_str *s)
+{
+	uint64_t v;
+
+	return s->len > 0 && s->len <= 19 &&
+	    ew_parse_dec(s->p, s->len, UINT64_MAX, &v) == s->len;
 }
 
 static void
@@ -151,7 +162,19 @@ host_obj(struct buf *b, const struct fleet *f, const struct fleet_host *h,
 	buf_num(b, fleet_host_rate(f, h));
 	if (full) {
 		buf_puts(b, ",\"stats\":");
-		counts_obj(b, h->stats, h->nstats);
+		buf_puts(b, "{");
+		for (i = 0; i < h->nstats; i++) {
+			if (i > 0)
+				buf_puts(b, ",");
+			str(b, &h->stats[i].key);
+			buf_puts(b, ":");
+			if (is_count(&h->stats[i].val))
+				buf_append(b, h->stats[i].val.p,
+				    h->stats[i].val.len);
+			else
+				str(b, &h->stats[i].val);
+		}
+		buf_puts(b, "}");
 		buf_puts(b, ",\"counts\":");
 		counts_obj(b, h->counts, h->ncounts);
 	} else {

@@ -60,6 +60,18 @@ counts_free(struct fleet_count *c, size_t n)
 	free(c);
 }
 
+static void
+fields_free(struct fleet_field *fl, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(fl[i].key.p);
+		free(fl[i].val.p);
+	}
+	free(fl);
+}
+
 void
 fleet_destroy(struct fleet *f)
 {
@@ -76,7 +88,7 @@ fleet_destroy(struct fleet *f)
 	free(f->classes);
 	for (i = 0; i < f->nhosts; i++) {
 		free(f->hosts[i].name.p);
-		counts_free(f->hosts[i].stats, f->hosts[i].nstats);
+		fields_free(f->hosts[i].stats, f->hosts[i].nstats);
 		counts_free(f->hosts[i].counts, f->hosts[i].ncounts);
 	}
 	free(f->hosts);
@@ -122,13 +134,21 @@ fleet_window_buckets(const struct config_bucket *buckets, size_t nbuckets,
 	return n;
 }
 
+/* A count as Redis holds it; a whole number written with a decimal
+ * point and zeros ("20.000", as alert events carry) reads as its whole
+ * part. Anything else reads as 0. */
 static uint64_t
 num(const char *p, size_t len)
 {
 	uint64_t v = 0;
+	size_t n, i;
 
-	if (len == 0 || ew_parse_dec(p, len, UINT64_MAX, &v) != len)
+	n = len == 0 ? 0 : ew_parse_dec(p, len, UINT64_MAX, &v);
+	if (n == 0 || (n < len && p[n] != '.'))
 		return 0;
+	for (i = n + 1; i < len; i++)
+		if (p[i] != '0')
+			return 0;
 	return v;
 }
 
@@ -269,14 +289,16 @@ fleet_add_host_stats(struct fleet *f, size_t i, const struct fleet_kv *kv,
 	if (i >= f->nhosts)
 		return;
 	h = &f->hosts[i];
-	counts_free(h->stats, h->nstats);
-	h->stats = counts_copy(kv, n);
+	fields_free(h->stats, h->nstats);
+	h->stats = xcalloc(n + 1, sizeof(*h->stats));
 	h->nstats = n;
 	for (j = 0; j < n; j++) {
+		str_set(&h->stats[j].key, kv[j].k, kv[j].klen);
+		str_set(&h->stats[j].val, kv[j].v, kv[j].vlen);
 		if (fleet_str_is(&h->stats[j].key, "lines", 5))
-			h->lines = h->stats[j].n;
+			h->lines = num(kv[j].v, kv[j].vlen);
 		else if (fleet_str_is(&h->stats[j].key, "started_at", 10))
-			h->started_s = h->stats[j].n;
+			h->started_s = num(kv[j].v, kv[j].vlen);
 	}
 }
 

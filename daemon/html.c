@@ -496,8 +496,9 @@ html_host(struct buf *b, const struct fleet *f, const char *name,
 		for (i = 0; i < h->nstats; i++) {
 			buf_puts(b, "<tr><th>");
 			esc_str(b, &h->stats[i].key);
-			buf_printf(b, "</th><td class=\"n\">%" PRIu64
-			    "</td></tr>\n", h->stats[i].n);
+			buf_puts(b, "</th><td class=\"n\">");
+			esc_str(b, &h->stats[i].val);
+			buf_puts(b, "</td></tr>\n");
 		}
 		buf_puts(b, "</tbody></table></section>\n");
 		buf_puts(b, "<section id=\"counts\" class=\"live\">"

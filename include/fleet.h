@@ -50,10 +50,16 @@ struct fleet_count {
 	uint64_t	 n;
 };
 
+/* A field and its text, as read (P stats:<host> holds a version). */
+struct fleet_field {
+	struct fleet_str key;
+	struct fleet_str val;
+};
+
 struct fleet_host {
 	struct fleet_str	 name;
 	uint64_t		 seen_s;	/* P hosts score: last flush */
-	struct fleet_count	*stats;		/* P stats:<host>, as read */
+	struct fleet_field	*stats;		/* P stats:<host>, as read */
 	size_t			 nstats;
 	struct fleet_count	*counts;	/* per class, largest first */
 	size_t			 ncounts;

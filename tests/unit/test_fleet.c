@@ -56,19 +56,40 @@ main(void)
 	kv[1] = (struct fleet_kv){ "B", 1, "x7", 2 };	/* not a count */
 	kv[2] = (struct fleet_kv){ "C", 1, "18446744073709551615", 20 };
 	fleet_add_totals(f, kv, 3);
+	kv[0] = (struct fleet_kv){ "D", 1, "20.000", 6 };	/* events' */
+	kv[1] = (struct fleet_kv){ "E", 1, "20.5", 4 };
+	fleet_add_totals(f, kv, 2);
+	CHECK_UINT_EQ(fleet_class(f, "D", 1)->total, 20);
+	CHECK_UINT_EQ(fleet_class(f, "E", 1)->total, 0);
+	kv[0] = (struct fleet_kv){ "A", 1, "5", 1 };
 	fleet_add_window(f, 1, kv, 1);
 	fleet_add_window(f, 1, kv, 1);
 	kv[0] = (struct fleet_kv){ "A", 1, "not json", 8 };
 	fleet_add_codes(f, kv, 1);
 	fleet_finish(f);
-	CHECK_UINT_EQ(f->nclasses, 3);
+	CHECK_UINT_EQ(f->nclasses, 5);
 	CHECK_STR_EQ(f->classes[0].name.p, "C");	/* largest first */
 	CHECK_UINT_EQ(f->classes[0].total, UINT64_MAX);
-	CHECK_STR_EQ(f->classes[1].name.p, "A");
-	CHECK_UINT_EQ(f->classes[1].window[1], 10);
-	CHECK_STR_EQ(f->classes[1].code.p, "");
+	CHECK_STR_EQ(f->classes[1].name.p, "D");
+	CHECK_STR_EQ(f->classes[2].name.p, "A");
+	CHECK_UINT_EQ(f->classes[2].window[1], 10);
+	CHECK_STR_EQ(f->classes[2].code.p, "");
 	CHECK_UINT_EQ(fleet_class(f, "B", 1)->total, 0);
-	CHECK(fleet_class(f, "D", 1) == NULL);
+	CHECK(fleet_class(f, "F", 1) == NULL);
+	fleet_destroy(f);
+
+	/* stats kept as text: a version is not a count */
+	f = fleet_create(1700000100000ULL);
+	kv[0] = (struct fleet_kv){ "h", 1, "1700000090", 10 };
+	fleet_add_hosts(f, kv, 1);
+	kv[0] = (struct fleet_kv){ "version", 7, "0.1.0", 5 };
+	kv[1] = (struct fleet_kv){ "lines", 5, "500", 3 };
+	kv[2] = (struct fleet_kv){ "started_at", 10, "1700000000", 10 };
+	fleet_add_host_stats(f, 0, kv, 3);
+	CHECK_STR_EQ(f->hosts[0].stats[0].val.p, "0.1.0");
+	CHECK_UINT_EQ(f->hosts[0].lines, 500);
+	CHECK_UINT_EQ(fleet_host_age_s(f, &f->hosts[0]), 10);
+	CHECK(fleet_host_rate(f, &f->hosts[0]) == 5.0);
 	fleet_destroy(f);
 
 	/* series points: one count per class, _total skipped */
