@@ -44,6 +44,7 @@
 #define WEB_SNAP_MS		1000	/* a read answers this long */
 #define WEB_STALE_MS		3000	/* ... or this long, while the
 					 * next read is in flight */
+#define WEB_NAMED_MAX		256	/* class and host answers kept */
 #define WEB_DYGRAPHS_DIR	"/usr/share/javascript/dygraphs"
 
 static const char csp[] = "default-src 'none'; script-src 'self'; "
@@ -79,8 +80,8 @@ struct web {
  * is bounded by what is asked, not by how many ask). key "" is the fleet
  * snapshot that every page and most answers use;
  * "series:<res>:<from>:<to>" a series read;
- * "ping" /healthz. Rendered bodies of the unnamed answers are kept with
- * it. Freed when the last reference goes (the list holds one, each
+ * "ping" /healthz. The answers rendered from it are kept with it (every
+ * unnamed one, up to WEB_NAMED_MAX class and host ones). Freed when the last reference goes (the list holds one, each
  * request one).
  */
 struct snap {
@@ -97,6 +98,17 @@ struct snap {
 	struct req	*waiters;
 	struct buf	 body[ROUTE_DYGRAPHS + 1];	/* by route kind */
 	bool		 has_body[ROUTE_DYGRAPHS + 1];
+	struct named	*named;		/* class and host answers */
+	size_t		 nnamed;	/* at most WEB_NAMED_MAX */
+};
+
+/* A rendered class or host answer, kept with its read. */
+struct named {
+	struct named	*next;
+	enum route_kind	 kind;
+	char		*name;
+	size_t		 len;
+	struct buf	 body;
 };
 
 /* One request. */
@@ -127,6 +139,7 @@ static void	kick(struct web *w);
 static void
 snap_unref(struct snap *sn)
 {
+	struct named *nm;
 	size_t i;
 
 	if (sn == NULL || --sn->refs > 0)
@@ -134,6 +147,12 @@ snap_unref(struct snap *sn)
 	fleet_destroy(sn->fleet);
 	for (i = 0; i < ARRAY_SIZE(sn->body); i++)
 		buf_free(&sn->body[i]);
+	while ((nm = sn->named) != NULL) {
+		sn->named = nm->next;
+		free(nm->name);
+		buf_free(&nm->body);
+		free(nm);
+	}
 	free(sn);
 }
 
@@ -268,10 +287,35 @@ answer(struct req *r)
 	const char *ctype = "application/json";
 	unsigned status = sn->failed ? 503 : 200;
 	enum route_kind k = r->route.kind;
-	bool shared = r->route.name == NULL;
+	bool shared = true, cached = false;
+	struct named *nm = NULL;
 
 	if (sn->failed)
 		o.redis_error = sn->why;
+	if (k < ARRAY_SIZE(sn->body) && r->route.name == NULL) {
+		b = &sn->body[k];
+		cached = sn->has_body[k];
+		sn->has_body[k] = true;
+	} else {
+		for (nm = sn->named; nm != NULL; nm = nm->next)
+			if (nm->kind == k && nm->len == r->route.len &&
+			    memcmp(nm->name, r->name, nm->len) == 0)
+				break;
+		if (nm == NULL && sn->nnamed < WEB_NAMED_MAX) {
+			nm = xcalloc(1, sizeof(*nm));
+			nm->kind = k;
+			nm->name = xstrndup(r->name, r->route.len);
+			nm->len = r->route.len;
+			nm->next = sn->named;
+			sn->named = nm;
+			sn->nnamed++;
+		} else if (nm != NULL)
+			cached = true;
+		if (nm != NULL)
+			b = &nm->body;
+		else
+			shared = false;	/* past the bound: rendered alone */
+	}
 	switch (k) {
 	case ROUTE_FLEET:
 	case ROUTE_CLASS:
@@ -288,11 +332,7 @@ answer(struct req *r)
 	default:
 		break;
 	}
-	if (shared && sn->has_body[k])
-		b = &sn->body[k];
-	else {
-		if (shared)
-			b = &sn->body[k];
+	if (!cached) {
 		if (sn->failed && k >= ROUTE_API_TOTALS &&
 		    k <= ROUTE_API_HOST)
 			api_error(b, sn->why);
@@ -324,8 +364,6 @@ answer(struct req *r)
 		else if (k == ROUTE_HEALTHZ)
 			buf_puts(b, sn->failed ? "redis unreachable\n" :
 			    "ok\n");
-		if (shared)
-			sn->has_body[k] = true;
 	}
 	/* a shared body lives in the snap, which the request holds until
 	 * libmicrohttpd has sent it (completed_cb) */
