@@ -203,7 +203,10 @@ grep -qx 'errwatch_lines_total{class="Punishment",code="461",category="account"}
 
 # 4. HTTP refusals, each with its status.
 st() { curl -s -o /dev/null -w '%{http_code}' --path-as-is "$@"; }
+[ "$(st -I "$U/")" = 200 ] || fail "HEAD not 200"
 [ "$(st -X POST "$U/")" = 405 ] || fail "POST not 405"
+curl -s -o /dev/null -D - -X PUT "$U/metrics" | grep -qi '^allow: GET, HEAD' ||
+	fail "405 without Allow"
 [ "$(st -X DELETE "$U/api/v1/totals")" = 405 ] || fail "DELETE not 405"
 [ "$(st "$U/static/../../etc/passwd")" = 400 ] || fail "/../ not 400"
 [ "$(st "$U/static/%2e%2e/%2e%2e/etc/passwd")" = 400 ] || fail "encoded traversal"
