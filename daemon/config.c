@@ -34,6 +34,7 @@
 #include "base.h"
 #include "config.h"
 #include "redisurl.h"
+#include "webaddr.h"
 #include "yamlconf.h"
 
 /* bytes; a config is small */
@@ -62,6 +63,7 @@ static int	check_defaults(struct config_ctx *, void *, size_t);
 static void	init_rule(struct config_ctx *, void *, size_t);
 static void	init_fleet_rule(struct config_ctx *, void *, size_t);
 static int	check_rule(struct config_ctx *, void *, size_t);
+static int	check_web(struct config_ctx *, void *, size_t);
 
 static const char *const start_at_names[] = { "end", "beginning" };
 
@@ -235,6 +237,17 @@ static const struct config_key schema[] = {
 	    AT(config_rule, params.threshold), .bit = ALERT_F_THRESHOLD },
 	ALERT_PARAMS("alerts.fleet.rules[]", config_rule, params,
 	    CONFIG_F_INHERIT, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+	{ "web", CONFIG_SECTION, NULL, "the dashboard, errwatch-web",
+	    AT(config, web), .check = check_web },
+	{ "web.listen", CONFIG_STRING, "\"127.0.0.1:8080\"",
+	    "host:port, [v6]:port or unix:/path the dashboard listens on",
+	    .flags = CONFIG_F_NONEMPTY, AT(config_web, listen) },
+	{ "web.assets", CONFIG_PATH, "/usr/share/errwatch/web",
+	    "the dashboard's HTML, CSS and JavaScript",
+	    .flags = CONFIG_F_NONEMPTY, AT(config_web, assets) },
+	{ "web.refresh", CONFIG_DURATION, "5s",
+	    "how often open pages update", .min = 1000, .max = 3600000,
+	    AT(config_web, refresh_ms) },
 };
 
 const struct config_key *
@@ -927,6 +940,26 @@ check_redis(struct config_ctx *c, void *base, size_t idx)
 	return -1;
 }
 
+/* SPEC §14: web.listen's syntax; errwatch-web binds it at start. */
+static int
+check_web(struct config_ctx *c, void *base, size_t idx)
+{
+	struct config_web *w = base;
+	const struct yamlconf_node *n;
+	struct webaddr a;
+	const char *why;
+
+	(void)idx;
+	if (webaddr_parse(w->listen, &a, &why) == 0)
+		return 0;
+	n = yamlconf_find(c->y, c->map, "listen");
+	if (n != NULL)
+		yamlconf_fail(c->y, n, c->err, "web.listen: %s", why);
+	else
+		ew_err_set(c->err, c->cfg->path, 0, 0, "web.listen: %s", why);
+	return -1;
+}
+
 static void
 init_input(struct config_ctx *c, void *base, size_t idx)
 {
@@ -1076,6 +1109,8 @@ config_destroy(struct config *cfg)
 	for (i = 0; i < cfg->fleet.nrules; i++)
 		free(cfg->fleet.rules[i].match);
 	free(cfg->fleet.rules);
+	free(cfg->web.listen);
+	free(cfg->web.assets);
 	free(cfg);
 }
 

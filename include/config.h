@@ -114,6 +114,12 @@ struct config_alerts {
 	size_t		    nrules;
 };
 
+struct config_web {
+	char		*listen;	/* web.listen, checked by webaddr */
+	char		*assets;	/* absolute directory */
+	uint64_t	 refresh_ms;	/* how often open pages update */
+};
+
 struct config {
 	char		*path;		/* as given */
 	char		*dir;		/* its directory, absolute */
@@ -127,6 +133,7 @@ struct config {
 	struct config_alerts alerts;
 	struct config_alerts fleet;	/* alerts.fleet: errwatch-alerts runs
 					 * them over P series:10s */
+	struct config_web web;
 };
 
 /* The types of the schema's rows. */

@@ -14,6 +14,7 @@ DPID="" WPID=""
 
 cleanup() {
 	[ -n "$WPID" ] && kill "$WPID" 2>/dev/null || true
+	[ -n "${WEBPID:-}" ] && kill "$WEBPID" 2>/dev/null || true
 	[ -n "$DPID" ] && kill -TERM "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null || true
 	redis-cli -s "$SOCK" shutdown nosave >/dev/null 2>&1 || true
 	rm -rf "$D"
@@ -74,6 +75,17 @@ writer() {
 echo "== errwatchd following $D/logs/*.log"
 "$BIN" -c "$D/errwatch.yaml" 2> "$D/errwatchd.log" &
 DPID=$!
+
+# errwatch-web (SPEC §14): the dashboard, on the demo's Redis.
+WEB_PORT=${WEB_PORT:-$(python3 -c 'import socket; s=socket.socket()
+try: s.bind(("127.0.0.1", 8080))
+except OSError: s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')}
+printf 'web:\n  listen: "127.0.0.1:%s"\n  assets: %s/web\n  refresh: 2s\n' \
+    "$WEB_PORT" "$SRC" >> "$D/errwatch.yaml"
+"${BIN%/*}/errwatch-web" -c "$D/errwatch.yaml" 2> "$D/errwatch-web.log" &
+WEBPID=$!
+echo "== dashboard: http://127.0.0.1:$WEB_PORT/  (errwatch-web, pid $WEBPID)"
 writer &
 WPID=$!
 

@@ -5,10 +5,13 @@ set -euo pipefail
 
 # The tests also need: systemd (systemd-analyze, service_unit.sh), lintian,
 # mandoc and man-db (the package and the manual pages, install.sh),
-# faketime (a wall clock stepped under the daemon).
+# faketime (a wall clock stepped under the daemon); errwatch-web builds on
+# libmicrohttpd and jansson, serves libjs-dygraphs, and is tested with
+# chromium, curl and prometheus.
 pkgs=(gcc make cmake pkg-config libuv1-dev libpcre2-dev libhiredis-dev
       libyaml-dev libsystemd-dev redis-server redis-tools python3 procps valgrind cppcheck
-      systemd lintian mandoc man-db faketime)
+      systemd lintian mandoc man-db faketime
+      libmicrohttpd-dev libjansson-dev libjs-dygraphs chromium curl prometheus)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

@@ -68,6 +68,10 @@ man_files() {
 # --- 1. prefix /usr: Debian's layout ------------------------------------
 want_files=$(printf '%s\n' '644 /etc/errwatch/errwatch.yaml' \
     '644 /lib/systemd/system/errwatch.service' '755 /usr/sbin/errwatchd' \
+    '644 /lib/systemd/system/errwatch-web.service' \
+    '755 /usr/sbin/errwatch-web' \
+    '644 /usr/share/errwatch/web/errwatch.css' \
+    '644 /usr/share/errwatch/web/errwatch.js' \
     '644 /usr/share/doc/errwatch/README.md' \
     '644 /usr/share/errwatch/error-codes.tsv'; man_files /usr)
 want_files=$(printf '%s\n' "$want_files" | LC_ALL=C sort -k2)
@@ -152,6 +156,10 @@ DESTDIR=$T/opt cmake --install "$EW_BUILD" --prefix "$P" > "$T/install2.log"
 got=$(listing "$T/opt")
 want2=$(printf '%s\n' "644 $P/etc/errwatch/errwatch.yaml" \
     "644 $P/lib/systemd/system/errwatch.service" "755 $P/sbin/errwatchd" \
+    "644 $P/lib/systemd/system/errwatch-web.service" \
+    "755 $P/sbin/errwatch-web" \
+    "644 $P/share/errwatch/web/errwatch.css" \
+    "644 $P/share/errwatch/web/errwatch.js" \
     "644 $P/share/doc/errwatch/README.md" \
     "644 $P/share/errwatch/error-codes.tsv"; man_files "$P")
 want2=$(printf '%s\n' "$want2" | LC_ALL=C sort -k2)
@@ -321,7 +329,7 @@ $want_deb"
 # stripped, so only the other files are compared).
 mkdir "$T/deb"
 dpkg-deb -x "$DEB" "$T/deb"
-for f in $(printf '%s\n' "$want_files" | awk '$2 != "/usr/sbin/errwatchd" { print $2 }'); do
+for f in $(printf '%s\n' "$want_files" | awk '$1 != 755 { print $2 }'); do
 	cmp -s "$T/deb$f" "$R$f" || fail "package $f differs from the install"
 done
 doc=$T/deb/usr/share/doc/errwatch

@@ -84,6 +84,38 @@ awk -v l="$level" -v m="$MAX_EXPOSURE" 'BEGIN { exit !(l <= m) }' || {
 	fail "exposure $level above $MAX_EXPOSURE"
 }
 
+# systemd/errwatch-web.service (SPEC §14): the same shape, no group adm,
+# W^X (no JIT there), and the same exposure bound.
+WEB_UNIT=$EW_SRC/systemd/errwatch-web.service
+[ -f "$WEB_UNIT" ] || fail "$WEB_UNIT missing"
+web_keys() {
+	awk '/^\[/{s = ($0 == "[Service]")} s && /^[A-Za-z]/' "$WEB_UNIT"
+}
+for kv in Type=notify 'ExecReload=/bin/kill -HUP $MAINPID' \
+    ExecStart=/usr/sbin/errwatch-web Restart=on-failure \
+    'RestartPreventExitStatus=64 78' DynamicUser=yes \
+    CapabilityBoundingSet= MemoryDenyWriteExecute=yes; do
+	web_keys | grep -qxF -- "$kv" || fail "errwatch-web.service lacks $kv"
+done
+web_keys | grep -q '^WatchdogSec=.' || fail "errwatch-web.service lacks WatchdogSec="
+! web_keys | grep -qE '^(User|Group)=(root|0)$' || fail "errwatch-web runs as root"
+out=$(LC_ALL=C systemd-analyze security --offline=true --no-pager "$WEB_UNIT" 2>&1) ||
+	{ echo "$out"; fail "systemd-analyze security failed on errwatch-web"; }
+level=$(printf '%s\n' "$out" |
+    sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
+[ -n "$level" ] || { echo "$out"; fail "no exposure level for errwatch-web"; }
+echo "service_unit: errwatch-web exposure level $level (at most $MAX_EXPOSURE)"
+awk -v l="$level" -v m="$MAX_EXPOSURE" 'BEGIN { exit !(l <= m) }' ||
+	fail "errwatch-web exposure $level above $MAX_EXPOSURE"
+if [ -n "${EW_WEB_BIN:-}" ]; then
+	sed "s#^ExecStart=/usr/sbin/errwatch-web#ExecStart=$EW_WEB_BIN#" \
+	    "$WEB_UNIT" > "$T/errwatch-web.service"
+	if vout=$(cd "$T" && SYSTEMD_LOG_COLOR=0 systemd-analyze verify \
+	    --man=no ./errwatch-web.service 2>&1); then
+		[ -z "$vout" ] || { echo "$vout"; fail "verify complained about errwatch-web.service"; }
+	fi
+fi
+
 # verify: unknown keys, bad values and a missing binary are all reported
 # on stderr (with exit 0 for most), so any output at all fails. The unit
 # points at /usr/sbin/errwatchd, which need not be installed here: verify

@@ -100,7 +100,7 @@ struct bad {
 static const struct bad bads[] = {
 	/* unknown keys: at the key */
 	{ "hots: a\n" INPUT, 1, 1, "unknown key \"hots\" (known: host, "
-	    "table, max_open_files, redis, inputs, alerts)" },
+	    "table, max_open_files, redis, inputs, alerts, web)" },
 	{ "redis:\n  urll: redis://x\n" INPUT, 2, 3,
 	    "redis: unknown key \"urll\"" },
 	{ "inputs:\n  - paths: [a.log]\n    pols: true\n", 3, 5,
@@ -1020,6 +1020,9 @@ test_describe(void)
 		{ "alerts.fleet.defaults.cooldown", "5m" },
 		{ "alerts.fleet.defaults.severity", "warning" },
 		{ "alerts.fleet.defaults.enabled", "true" },
+		{ "web.listen", "\"127.0.0.1:8080\"" },
+		{ "web.assets", "\"/usr/share/errwatch/web\"" },
+		{ "web.refresh", "5s" },
 	};
 	struct config *cfg;
 	struct buf got = { NULL, 0, 0 }, exp = { NULL, 0, 0 };
