@@ -10,17 +10,17 @@
 
 #include "api.h"
 #include "base.h"
-#include "fleet.h"
+#include "snapshot.h"
 
 static void
-str(struct buf *b, const struct fleet_str *s)
+str(struct buf *b, const struct snapshot_str *s)
 {
 	buf_json_str(b, s->p, s->len);
 }
 
 /* Digits only, and not too many: written as a JSON number. */
 static bool
-is_count(const struct fleet_str *s)
+is_count(const struct snapshot_str *s)
 {
 	uint64_t v;
 
@@ -36,7 +36,7 @@ key(struct buf *b, const char *k)
 }
 
 static void
-class_obj(struct buf *b, const struct fleet_class *c)
+class_obj(struct buf *b, const struct snapshot_class *c)
 {
 	buf_puts(b, "{\"name\":");
 	str(b, &c->name);
@@ -52,7 +52,7 @@ class_obj(struct buf *b, const struct fleet_class *c)
 }
 
 static void
-alert_obj(struct buf *b, const struct fleet *f, const struct fleet_alert *a)
+alert_obj(struct buf *b, const struct snapshot *f, const struct snapshot_alert *a)
 {
 	buf_puts(b, "{\"event\":");
 	str(b, &a->event);
@@ -73,7 +73,7 @@ alert_obj(struct buf *b, const struct fleet *f, const struct fleet_alert *a)
 }
 
 static void
-alerts_arr(struct buf *b, const struct fleet *f, const struct fleet_alert *a,
+alerts_arr(struct buf *b, const struct snapshot *f, const struct snapshot_alert *a,
     size_t n, const char *cls, size_t clen, const char *host, size_t hlen)
 {
 	size_t i;
@@ -81,8 +81,8 @@ alerts_arr(struct buf *b, const struct fleet *f, const struct fleet_alert *a,
 
 	buf_puts(b, "[");
 	for (i = 0; i < n; i++) {
-		if ((cls != NULL && !fleet_str_is(&a[i].name, cls, clen)) ||
-		    (host != NULL && !fleet_str_is(&a[i].host, host, hlen)))
+		if ((cls != NULL && !snapshot_str_is(&a[i].name, cls, clen)) ||
+		    (host != NULL && !snapshot_str_is(&a[i].host, host, hlen)))
 			continue;
 		if (!first)
 			buf_puts(b, ",");
@@ -93,7 +93,7 @@ alerts_arr(struct buf *b, const struct fleet *f, const struct fleet_alert *a,
 }
 
 static void
-counts_obj(struct buf *b, const struct fleet_count *c, size_t n)
+counts_obj(struct buf *b, const struct snapshot_count *c, size_t n)
 {
 	size_t i;
 
@@ -108,7 +108,7 @@ counts_obj(struct buf *b, const struct fleet_count *c, size_t n)
 }
 
 void
-api_totals(struct buf *b, const struct fleet *f)
+api_totals(struct buf *b, const struct snapshot *f)
 {
 	size_t i;
 
@@ -125,7 +125,7 @@ api_totals(struct buf *b, const struct fleet *f)
 }
 
 void
-api_classes(struct buf *b, const struct fleet *f)
+api_classes(struct buf *b, const struct snapshot *f)
 {
 	size_t i;
 
@@ -139,7 +139,7 @@ api_classes(struct buf *b, const struct fleet *f)
 }
 
 void
-api_alerts(struct buf *b, const struct fleet *f)
+api_alerts(struct buf *b, const struct snapshot *f)
 {
 	buf_printf(b, "{\"ts\":%" PRIu64 ",\"active\":", f->now_ms);
 	alerts_arr(b, f, f->active, f->nactive, NULL, 0, NULL, 0);
@@ -149,17 +149,17 @@ api_alerts(struct buf *b, const struct fleet *f)
 }
 
 static void
-host_obj(struct buf *b, const struct fleet *f, const struct fleet_host *h,
+host_obj(struct buf *b, const struct snapshot *f, const struct snapshot_host *h,
     int full)
 {
-	uint64_t age = fleet_host_age_s(f, h);
+	uint64_t age = snapshot_host_age_s(f, h);
 	size_t i;
 
 	buf_puts(b, "{\"host\":");
 	str(b, &h->name);
 	buf_printf(b, ",\"heartbeat_age_s\":%" PRIu64 ",\"silent\":%s,"
-	    "\"lines_per_s\":", age, age > FLEET_SILENT_S ? "true" : "false");
-	buf_num(b, fleet_host_rate(f, h));
+	    "\"lines_per_s\":", age, age > SNAPSHOT_SILENT_S ? "true" : "false");
+	buf_num(b, snapshot_host_rate(f, h));
 	if (full) {
 		buf_puts(b, ",\"stats\":");
 		buf_puts(b, "{");
@@ -191,7 +191,7 @@ host_obj(struct buf *b, const struct fleet *f, const struct fleet_host *h,
 }
 
 void
-api_hosts(struct buf *b, const struct fleet *f)
+api_hosts(struct buf *b, const struct snapshot *f)
 {
 	size_t i;
 
@@ -205,10 +205,10 @@ api_hosts(struct buf *b, const struct fleet *f)
 }
 
 void
-api_class(struct buf *b, const struct fleet *f, const char *name,
+api_class(struct buf *b, const struct snapshot *f, const char *name,
     size_t len)
 {
-	const struct fleet_class *c = fleet_class(f, name, len);
+	const struct snapshot_class *c = snapshot_class(f, name, len);
 	uint64_t n;
 	size_t i;
 	int first = 1;
@@ -220,7 +220,7 @@ api_class(struct buf *b, const struct fleet *f, const char *name,
 		buf_puts(b, "null");
 	buf_puts(b, ",\"hosts\":{");
 	for (i = 0; i < f->nhosts; i++) {
-		n = fleet_host_count(&f->hosts[i], name, len);
+		n = snapshot_host_count(&f->hosts[i], name, len);
 		if (n == 0)
 			continue;
 		if (!first)
@@ -237,9 +237,9 @@ api_class(struct buf *b, const struct fleet *f, const char *name,
 }
 
 void
-api_host(struct buf *b, const struct fleet *f, const char *name, size_t len)
+api_host(struct buf *b, const struct snapshot *f, const char *name, size_t len)
 {
-	const struct fleet_host *h = fleet_host(f, name, len);
+	const struct snapshot_host *h = snapshot_host(f, name, len);
 
 	buf_puts(b, "{\"host\":");
 	if (h != NULL)
@@ -254,7 +254,7 @@ api_host(struct buf *b, const struct fleet *f, const char *name, size_t len)
 }
 
 void
-api_series(struct buf *b, const struct fleet *f, unsigned long long from,
+api_series(struct buf *b, const struct snapshot *f, unsigned long long from,
     unsigned long long to)
 {
 	size_t i, j;

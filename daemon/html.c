@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "base.h"
-#include "fleet.h"
+#include "snapshot.h"
 #include "html.h"
 
 size_t
@@ -102,7 +102,7 @@ html_url_seg(struct buf *b, const char *s, size_t len)
 }
 
 static void
-esc_str(struct buf *b, const struct fleet_str *s)
+esc_str(struct buf *b, const struct snapshot_str *s)
 {
 	html_esc(b, s->p, s->len);
 }
@@ -124,7 +124,7 @@ put_age(struct buf *b, uint64_t s)
 }
 
 static uint64_t
-age_s(const struct fleet *f, uint64_t ts_ms)
+age_s(const struct snapshot *f, uint64_t ts_ms)
 {
 	return f->now_ms > ts_ms ? (f->now_ms - ts_ms) / 1000 : 0;
 }
@@ -140,7 +140,7 @@ put_time(struct buf *b, uint64_t ts_ms)
 }
 
 static void
-link_to(struct buf *b, const char *kind, const struct fleet_str *s)
+link_to(struct buf *b, const char *kind, const struct snapshot_str *s)
 {
 	buf_printf(b, "<a href=\"/%s/", kind);
 	html_url_seg(b, s->p, s->len);
@@ -151,7 +151,7 @@ link_to(struct buf *b, const char *kind, const struct fleet_str *s)
 
 static void
 head(struct buf *b, const char *title, size_t tlen,
-    const struct fleet *f, const struct html_opts *o, const char *view)
+    const struct snapshot *f, const struct html_opts *o, const char *view)
 {
 	buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\"><head>"
 	    "<meta charset=\"utf-8\">"
@@ -195,22 +195,22 @@ tail(struct buf *b)
 }
 
 static bool
-alert_matches(const struct fleet_alert *a, const char *cls, size_t clen,
+alert_matches(const struct snapshot_alert *a, const char *cls, size_t clen,
     const char *host, size_t hlen)
 {
-	if (cls != NULL && !fleet_str_is(&a->name, cls, clen))
+	if (cls != NULL && !snapshot_str_is(&a->name, cls, clen))
 		return false;
-	if (host != NULL && !fleet_str_is(&a->host, host, hlen))
+	if (host != NULL && !snapshot_str_is(&a->host, host, hlen))
 		return false;
 	return true;
 }
 
 /* SPEC §14: the alerts firing now with their age, at the top. */
 static void
-firing(struct buf *b, const struct fleet *f, const char *cls, size_t clen,
+firing(struct buf *b, const struct snapshot *f, const char *cls, size_t clen,
     const char *host, size_t hlen)
 {
-	const struct fleet_alert *a;
+	const struct snapshot_alert *a;
 	size_t i, n = 0;
 
 	for (i = 0; i < f->nactive; i++)
@@ -267,7 +267,7 @@ chart(struct buf *b, const char *title)
 }
 
 static void
-class_row(struct buf *b, const struct fleet_class *c)
+class_row(struct buf *b, const struct snapshot_class *c)
 {
 	unsigned w;
 
@@ -278,7 +278,7 @@ class_row(struct buf *b, const struct fleet_class *c)
 	buf_puts(b, "</td><td>");
 	esc_str(b, &c->category);
 	buf_puts(b, "</td>");
-	for (w = 0; w < FLEET_WINDOWS; w++)
+	for (w = 0; w < SNAPSHOT_WINDOWS; w++)
 		buf_printf(b, "<td class=\"n w%u\">%" PRIu64 "</td>", w,
 		    c->window[w]);
 	buf_printf(b, "<td class=\"n total\">%" PRIu64 "</td></tr>\n",
@@ -290,7 +290,7 @@ static const char class_head[] = "<thead><tr><th>class</th><th>code</th>"
     "<th class=\"n\">24 h</th><th class=\"n\">total</th></tr></thead>";
 
 static void
-classes(struct buf *b, const struct fleet *f)
+classes(struct buf *b, const struct snapshot *f)
 {
 	size_t i, quiet = 0;
 
@@ -317,20 +317,20 @@ classes(struct buf *b, const struct fleet *f)
 }
 
 static void
-host_row(struct buf *b, const struct fleet *f, const struct fleet_host *h)
+host_row(struct buf *b, const struct snapshot *f, const struct snapshot_host *h)
 {
-	uint64_t age = fleet_host_age_s(f, h);
+	uint64_t age = snapshot_host_age_s(f, h);
 	size_t i;
 
-	buf_printf(b, "<tr%s><td>", age > FLEET_SILENT_S ?
+	buf_printf(b, "<tr%s><td>", age > SNAPSHOT_SILENT_S ?
 	    " class=\"silent\"" : "");
 	link_to(b, "host", &h->name);
 	buf_puts(b, "</td><td class=\"age\">");
 	put_age(b, age);
-	if (age > FLEET_SILENT_S)
+	if (age > SNAPSHOT_SILENT_S)
 		buf_puts(b, " <strong>silent</strong>");
 	buf_puts(b, "</td><td class=\"n\">");
-	buf_num(b, fleet_host_rate(f, h));
+	buf_num(b, snapshot_host_rate(f, h));
 	buf_puts(b, "</td><td class=\"top\">");
 	for (i = 0; i < h->ncounts && i < 3; i++) {
 		if (i > 0)
@@ -342,12 +342,12 @@ host_row(struct buf *b, const struct fleet *f, const struct fleet_host *h)
 }
 
 static void
-hosts(struct buf *b, const struct fleet *f)
+hosts(struct buf *b, const struct snapshot *f)
 {
 	size_t i, silent = 0;
 
 	for (i = 0; i < f->nhosts; i++)
-		if (fleet_host_age_s(f, &f->hosts[i]) > FLEET_SILENT_S)
+		if (snapshot_host_age_s(f, &f->hosts[i]) > SNAPSHOT_SILENT_S)
 			silent++;
 	buf_printf(b, "<section id=\"hosts\" class=\"live\"><h2>Hosts: %zu"
 	    "%s", f->nhosts, silent > 0 ? ", " : "");
@@ -362,7 +362,7 @@ hosts(struct buf *b, const struct fleet *f)
 }
 
 static void
-unclassified(struct buf *b, const struct fleet *f)
+unclassified(struct buf *b, const struct snapshot *f)
 {
 	size_t i;
 
@@ -380,17 +380,17 @@ unclassified(struct buf *b, const struct fleet *f)
 }
 
 static void
-events(struct buf *b, const struct fleet *f, const char *cls, size_t clen,
+events(struct buf *b, const struct snapshot *f, const char *cls, size_t clen,
     const char *host, size_t hlen)
 {
-	const struct fleet_alert *a;
+	const struct snapshot_alert *a;
 	size_t i;
 
 	buf_printf(b, "<section id=\"events\" class=\"live\"><h2>Last %d "
 	    "alert events</h2><table><thead><tr><th>time</th><th>event</th>"
 	    "<th>class</th><th>host</th><th>severity</th>"
 	    "<th class=\"n\">count</th></tr></thead><tbody>\n",
-	    FLEET_EVENTS);
+	    SNAPSHOT_EVENTS);
 	for (i = 0; i < f->nevents; i++) {
 		a = &f->events[i];
 		if (!alert_matches(a, cls, clen, host, hlen))
@@ -412,7 +412,7 @@ events(struct buf *b, const struct fleet *f, const char *cls, size_t clen,
 }
 
 void
-html_fleet(struct buf *b, const struct fleet *f, const struct html_opts *o)
+html_fleet(struct buf *b, const struct snapshot *f, const struct html_opts *o)
 {
 	head(b, "fleet", 5, f, o, "fleet");
 	buf_puts(b, "<main>\n");
@@ -427,11 +427,11 @@ html_fleet(struct buf *b, const struct fleet *f, const struct html_opts *o)
 }
 
 void
-html_class(struct buf *b, const struct fleet *f, const char *name,
+html_class(struct buf *b, const struct snapshot *f, const char *name,
     size_t len, const struct html_opts *o)
 {
-	const struct fleet_class *c = fleet_class(f, name, len);
-	const struct fleet_host *h;
+	const struct snapshot_class *c = snapshot_class(f, name, len);
+	const struct snapshot_host *h;
 	uint64_t n;
 	size_t i;
 
@@ -455,14 +455,14 @@ html_class(struct buf *b, const struct fleet *f, const char *name,
 	    "<th>heartbeat</th></tr></thead><tbody>\n");
 	for (i = 0; i < f->nhosts; i++) {
 		h = &f->hosts[i];
-		n = fleet_host_count(h, name, len);
+		n = snapshot_host_count(h, name, len);
 		if (n == 0)
 			continue;
 		buf_puts(b, "<tr><td>");
 		link_to(b, "host", &h->name);
 		buf_printf(b, "</td><td class=\"n\">%" PRIu64 "</td>"
 		    "<td class=\"age\">", n);
-		put_age(b, fleet_host_age_s(f, h));
+		put_age(b, snapshot_host_age_s(f, h));
 		buf_puts(b, "</td></tr>\n");
 	}
 	buf_puts(b, "</tbody></table></section>\n");
@@ -472,10 +472,10 @@ html_class(struct buf *b, const struct fleet *f, const char *name,
 }
 
 void
-html_host(struct buf *b, const struct fleet *f, const char *name,
+html_host(struct buf *b, const struct snapshot *f, const char *name,
     size_t len, const struct html_opts *o)
 {
-	const struct fleet_host *h = fleet_host(f, name, len);
+	const struct snapshot_host *h = snapshot_host(f, name, len);
 	size_t i;
 
 	head(b, name, len, f, o, "host");
@@ -487,11 +487,11 @@ html_host(struct buf *b, const struct fleet *f, const char *name,
 		    "</section>\n");
 	} else {
 		buf_puts(b, "<table><tbody><tr><th>heartbeat</th><td>");
-		put_age(b, fleet_host_age_s(f, h));
-		if (fleet_host_age_s(f, h) > FLEET_SILENT_S)
+		put_age(b, snapshot_host_age_s(f, h));
+		if (snapshot_host_age_s(f, h) > SNAPSHOT_SILENT_S)
 			buf_puts(b, " <strong>silent</strong>");
 		buf_puts(b, "</td></tr><tr><th>lines/s</th><td class=\"n\">");
-		buf_num(b, fleet_host_rate(f, h));
+		buf_num(b, snapshot_host_rate(f, h));
 		buf_puts(b, "</td></tr>\n");
 		for (i = 0; i < h->nstats; i++) {
 			buf_puts(b, "<tr><th>");

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "base.h"
-#include "fleet.h"
+#include "snapshot.h"
 #include "html.h"
 #include "metrics.h"
 
@@ -38,7 +38,7 @@ metrics_label(struct buf *b, const char *s, size_t len)
 }
 
 static void
-label(struct buf *b, const char *name, const struct fleet_str *v, int more)
+label(struct buf *b, const char *name, const struct snapshot_str *v, int more)
 {
 	buf_printf(b, "%s=\"", name);
 	metrics_label(b, v->p, v->len);
@@ -52,11 +52,11 @@ family(struct buf *b, const char *name, const char *type, const char *help)
 }
 
 void
-metrics_render(struct buf *b, const struct fleet *f)
+metrics_render(struct buf *b, const struct snapshot *f)
 {
-	const struct fleet_class *c;
-	const struct fleet_host *h;
-	const struct fleet_alert *a;
+	const struct snapshot_class *c;
+	const struct snapshot_host *h;
+	const struct snapshot_alert *a;
 	size_t i, j;
 
 	family(b, "errwatch_lines_total", "counter",
@@ -96,7 +96,7 @@ metrics_render(struct buf *b, const struct fleet *f)
 		h = &f->hosts[i];
 		buf_puts(b, "errwatch_host_heartbeat_age_seconds{");
 		label(b, "host", &h->name, 0);
-		buf_printf(b, "} %" PRIu64 "\n", fleet_host_age_s(f, h));
+		buf_printf(b, "} %" PRIu64 "\n", snapshot_host_age_s(f, h));
 	}
 	family(b, "errwatch_unclassified_total", "counter",
 	    "Lines whose code or name is not in the table.");

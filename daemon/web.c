@@ -28,7 +28,7 @@
 #include "api.h"
 #include "base.h"
 #include "config.h"
-#include "fleet.h"
+#include "snapshot.h"
 #include "html.h"
 #include "keys.h"
 #include "log.h"
@@ -88,7 +88,7 @@ struct snap {
 	struct web	*w;
 	struct snap	*next;		/* in w->snaps */
 	char		 key[80];
-	struct fleet	*fleet;
+	struct snapshot	*data;
 	uint64_t	 taken_ms;	/* monotonic, when the read began */
 	size_t		 pending;	/* commands in flight */
 	bool		 done;
@@ -144,7 +144,7 @@ snap_unref(struct snap *sn)
 
 	if (sn == NULL || --sn->refs > 0)
 		return;
-	fleet_destroy(sn->fleet);
+	snapshot_destroy(sn->data);
 	for (i = 0; i < ARRAY_SIZE(sn->body); i++)
 		buf_free(&sn->body[i]);
 	while ((nm = sn->named) != NULL) {
@@ -279,7 +279,7 @@ static enum MHD_Result
 answer(struct req *r)
 {
 	struct snap *sn = r->snap;
-	struct fleet *f = sn->fleet;
+	struct snapshot *f = sn->data;
 	struct html_opts o = { r->w->refresh_ms, NULL };
 	struct buf own = { NULL, 0, 0 }, *b = &own;
 	struct MHD_Response *resp;
@@ -392,10 +392,10 @@ fail(struct snap *sn, const char *why)
 	sn->failed = true;
 }
 
-static struct fleet_kv *
+static struct snapshot_kv *
 pairs(const struct sink_reply *a, size_t *n)
 {
-	struct fleet_kv *kv;
+	struct snapshot_kv *kv;
 	size_t i;
 
 	*n = 0;
@@ -421,7 +421,7 @@ static void	send_cmd(struct snap *sn, enum cmd_kind kind, size_t idx,
 static void
 host_cmds(struct snap *sn)
 {
-	struct fleet *f = sn->fleet;
+	struct snapshot *f = sn->data;
 	struct buf k = { NULL, 0, 0 };
 	const char *argv[2];
 	size_t i;
@@ -444,9 +444,9 @@ host_cmds(struct snap *sn)
 }
 
 static void
-stream_entry(struct fleet *f, const struct sink_reply *e, bool point)
+stream_entry(struct snapshot *f, const struct sink_reply *e, bool point)
 {
-	struct fleet_kv *kv;
+	struct snapshot_kv *kv;
 	size_t n;
 
 	if (e->type != SINK_REPLY_ARRAY || e->nelem != 2 ||
@@ -454,9 +454,9 @@ stream_entry(struct fleet *f, const struct sink_reply *e, bool point)
 		return;
 	kv = pairs(&e->elem[1], &n);
 	if (point)
-		fleet_add_point(f, e->elem[0].str, e->elem[0].len, kv, n);
+		snapshot_add_point(f, e->elem[0].str, e->elem[0].len, kv, n);
 	else
-		fleet_add_event(f, kv, n);
+		snapshot_add_event(f, kv, n);
 	free(kv);
 }
 
@@ -467,7 +467,7 @@ snap_done(struct snap *sn)
 	struct req *r;
 
 	sn->done = true;
-	fleet_finish(sn->fleet);
+	snapshot_finish(sn->data);
 	while ((r = sn->waiters) != NULL) {
 		sn->waiters = r->next_waiter;
 		r->suspended = false;
@@ -481,8 +481,8 @@ reply_cb(void *arg, const struct sink_reply *rep)
 {
 	struct cmd *c = arg;
 	struct snap *sn = c->snap;
-	struct fleet *f = sn->fleet;
-	struct fleet_kv *kv = NULL;
+	struct snapshot *f = sn->data;
+	struct snapshot_kv *kv = NULL;
 	size_t i, n = 0;
 
 	sn->pending--;
@@ -494,30 +494,30 @@ reply_cb(void *arg, const struct sink_reply *rep)
 		kv = pairs(rep, &n);
 		switch (c->kind) {
 		case CMD_CODES:
-			fleet_add_codes(f, kv, n);
+			snapshot_add_codes(f, kv, n);
 			break;
 		case CMD_TOTALS:
-			fleet_add_totals(f, kv, n);
+			snapshot_add_totals(f, kv, n);
 			break;
 		case CMD_UNCL:
-			fleet_add_uncl(f, kv, n);
+			snapshot_add_uncl(f, kv, n);
 			break;
 		case CMD_ACTIVE:
-			fleet_add_active(f, kv, n);
+			snapshot_add_active(f, kv, n);
 			break;
 		case CMD_WINDOW:
-			fleet_add_window(f, (unsigned)c->idx, kv, n);
+			snapshot_add_window(f, (unsigned)c->idx, kv, n);
 			break;
 		case CMD_HOSTS:
-			fleet_add_hosts(f, kv, n);
+			snapshot_add_hosts(f, kv, n);
 			if (!sn->w->closing)
 				host_cmds(sn);
 			break;
 		case CMD_HOST_STATS:
-			fleet_add_host_stats(f, c->idx, kv, n);
+			snapshot_add_host_stats(f, c->idx, kv, n);
 			break;
 		case CMD_HOST_COUNTS:
-			fleet_add_host_counts(f, c->idx, kv, n);
+			snapshot_add_host_counts(f, c->idx, kv, n);
 			break;
 		case CMD_EVENTS:
 		case CMD_SERIES:
@@ -582,7 +582,7 @@ fetch_snapshot(struct snap *sn)
 {
 	struct web *w = sn->w;
 	struct buf k = { NULL, 0, 0 };
-	uint64_t starts[FLEET_WINDOW_BUCKETS];
+	uint64_t starts[SNAPSHOT_WINDOW_BUCKETS];
 	const char *argv[7];
 	char name[64];
 	size_t i, n, res;
@@ -608,9 +608,9 @@ fetch_snapshot(struct snap *sn)
 	argv[4] = "COUNT";
 	argv[5] = "50";
 	send_cmd(sn, CMD_EVENTS, 0, 6, argv);
-	for (win = 0; win < FLEET_WINDOWS; win++) {
-		n = fleet_window_buckets(w->buckets, w->nbuckets, win,
-		    sn->fleet->now_ms / 1000, starts, &res);
+	for (win = 0; win < SNAPSHOT_WINDOWS; win++) {
+		n = snapshot_window_buckets(w->buckets, w->nbuckets, win,
+		    sn->data->now_ms / 1000, starts, &res);
 		for (i = 0; i < n; i++) {
 			snprintf(name, sizeof(name), "count:%s:%" PRIu64,
 			    w->buckets[res].name, starts[i]);
@@ -628,10 +628,10 @@ fetch_series(struct snap *sn, size_t bucket, uint64_t from_ms,
 	char from[32], to[32], count[32];
 	const char *argv[6];
 
-	snprintf(sn->fleet->res, sizeof(sn->fleet->res), "%s",
+	snprintf(sn->data->res, sizeof(sn->data->res), "%s",
 	    sn->w->buckets[bucket].name);
 	keys_name(&k, sn->w->prefix, "series:");
-	buf_puts(&k, sn->fleet->res);
+	buf_puts(&k, sn->data->res);
 	snprintf(from, sizeof(from), "%" PRIu64, from_ms);
 	snprintf(to, sizeof(to), "%" PRIu64, to_ms);
 	snprintf(count, sizeof(count), "%d", ROUTE_SERIES_POINTS + 1);
@@ -653,7 +653,7 @@ snap_start(struct web *w, const char *key, enum route_kind kind,
 
 	sn->w = w;
 	snprintf(sn->key, sizeof(sn->key), "%s", key);
-	sn->fleet = fleet_create(ew_wall_ms());
+	sn->data = snapshot_create(ew_wall_ms());
 	sn->taken_ms = now;
 	sn->refs = 2;	/* the list's, and ours until the sends are out */
 	sn->next = w->snaps;
@@ -668,7 +668,7 @@ snap_start(struct web *w, const char *key, enum route_kind kind,
 		fetch_snapshot(sn);
 	if (sn->pending == 0) {
 		sn->done = true;
-		fleet_finish(sn->fleet);
+		snapshot_finish(sn->data);
 	}
 	sn->refs--;
 	return sn;

@@ -9,20 +9,20 @@
 #include <stddef.h>
 
 struct buf;
-struct fleet;
+struct snapshot;
 
 /* Each appends one JSON document and a newline. */
-void	 api_totals(struct buf *b, const struct fleet *f);
-void	 api_classes(struct buf *b, const struct fleet *f);
-void	 api_alerts(struct buf *b, const struct fleet *f);
-void	 api_hosts(struct buf *b, const struct fleet *f);
-void	 api_class(struct buf *b, const struct fleet *f, const char *name,
+void	 api_totals(struct buf *b, const struct snapshot *f);
+void	 api_classes(struct buf *b, const struct snapshot *f);
+void	 api_alerts(struct buf *b, const struct snapshot *f);
+void	 api_hosts(struct buf *b, const struct snapshot *f);
+void	 api_class(struct buf *b, const struct snapshot *f, const char *name,
 	    size_t len);
-void	 api_host(struct buf *b, const struct fleet *f, const char *name,
+void	 api_host(struct buf *b, const struct snapshot *f, const char *name,
 	    size_t len);
 /* The series points of f: {"res","from","to","classes":[...],
  * "points":[[ts_ms,n,...],...]}; from and to in unix ms. */
-void	 api_series(struct buf *b, const struct fleet *f,
+void	 api_series(struct buf *b, const struct snapshot *f,
 	    unsigned long long from, unsigned long long to);
 /* {"error": reason}. */
 void	 api_error(struct buf *b, const char *reason);

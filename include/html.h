@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 struct buf;
-struct fleet;
+struct snapshot;
 
 struct html_opts {
 	uint64_t	 refresh_ms;	/* how often the page's script updates */
@@ -32,12 +32,12 @@ void	 html_esc(struct buf *b, const char *s, size_t len);
 void	 html_url_seg(struct buf *b, const char *s, size_t len);
 
 /* The pages. Each appends a whole document. */
-void	 html_fleet(struct buf *b, const struct fleet *f,
+void	 html_fleet(struct buf *b, const struct snapshot *f,
 	    const struct html_opts *o);
 /* name: the class asked for (any bytes). */
-void	 html_class(struct buf *b, const struct fleet *f, const char *name,
+void	 html_class(struct buf *b, const struct snapshot *f, const char *name,
 	    size_t len, const struct html_opts *o);
-void	 html_host(struct buf *b, const struct fleet *f, const char *name,
+void	 html_host(struct buf *b, const struct snapshot *f, const char *name,
 	    size_t len, const struct html_opts *o);
 /* A small page for an error: status and reason (reason: ASCII, ours). */
 void	 html_error(struct buf *b, unsigned status, const char *reason);

@@ -10,11 +10,11 @@
 #include <stddef.h>
 
 struct buf;
-struct fleet;
+struct snapshot;
 
 /* Appends s as a label value, without the quotes. */
 void	 metrics_label(struct buf *b, const char *s, size_t len);
 /* Appends the whole exposition. */
-void	 metrics_render(struct buf *b, const struct fleet *f);
+void	 metrics_render(struct buf *b, const struct snapshot *f);
 
 #endif

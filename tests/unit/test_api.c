@@ -7,31 +7,31 @@
 #include "api.h"
 #include "base.h"
 #include "check.h"
-#include "fleet.h"
+#include "snapshot.h"
 
-static struct fleet *
+static struct snapshot *
 small(void)
 {
-	struct fleet *f = fleet_create(1700000010000ULL);
-	struct fleet_kv kv;
+	struct snapshot *f = snapshot_create(1700000010000ULL);
+	struct snapshot_kv kv;
 	static const char alert[] = "{\"event\":\"firing\",\"id\":\"h:1:0\","
 	    "\"name\":\"Punishment\",\"host\":\"h\",\"severity\":\"critical\","
 	    "\"rule\":\"static\",\"count\":30,\"threshold\":20,"
 	    "\"ts\":1700000000000}";
 	static const char evil[] = "<img src=x onerror=alert(1)>\"\\\n\x01\xff";
 
-	kv = (struct fleet_kv){ "Punishment", 10, "30", 2 };
-	fleet_add_totals(f, &kv, 1);
-	fleet_add_window(f, 0, &kv, 1);
-	kv = (struct fleet_kv){ "h", 1, "1700000000", 10 };
-	fleet_add_hosts(f, &kv, 1);
-	kv = (struct fleet_kv){ evil, sizeof(evil) - 1, "1", 1 };
-	fleet_add_host_counts(f, 0, &kv, 1);
-	kv = (struct fleet_kv){ "Punishment@h", 12, alert, sizeof(alert) - 1 };
-	fleet_add_active(f, &kv, 1);
-	kv = (struct fleet_kv){ evil, sizeof(evil) - 1, "3", 1 };
-	fleet_add_uncl(f, &kv, 1);
-	fleet_finish(f);
+	kv = (struct snapshot_kv){ "Punishment", 10, "30", 2 };
+	snapshot_add_totals(f, &kv, 1);
+	snapshot_add_window(f, 0, &kv, 1);
+	kv = (struct snapshot_kv){ "h", 1, "1700000000", 10 };
+	snapshot_add_hosts(f, &kv, 1);
+	kv = (struct snapshot_kv){ evil, sizeof(evil) - 1, "1", 1 };
+	snapshot_add_host_counts(f, 0, &kv, 1);
+	kv = (struct snapshot_kv){ "Punishment@h", 12, alert, sizeof(alert) - 1 };
+	snapshot_add_active(f, &kv, 1);
+	kv = (struct snapshot_kv){ evil, sizeof(evil) - 1, "3", 1 };
+	snapshot_add_uncl(f, &kv, 1);
+	snapshot_finish(f);
 	return f;
 }
 
@@ -39,7 +39,7 @@ small(void)
 	"\\u0001\\ufffd\""
 
 static const struct {
-	void		(*fn)(struct buf *, const struct fleet *);
+	void		(*fn)(struct buf *, const struct snapshot *);
 	const char	*want;
 } cases[] = {
 	{ api_totals, "{\"ts\":1700000010000,\"classes\":[{\"name\":"
@@ -60,7 +60,7 @@ int
 main(void)
 {
 	struct buf b = { NULL, 0, 0 };
-	struct fleet *f = small();
+	struct snapshot *f = small();
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -79,7 +79,7 @@ main(void)
 	buf_reset(&b);
 	api_error(&b, "from must be before to");
 	CHECK_STR_EQ(b.p, "{\"error\":\"from must be before to\"}\n");
-	fleet_destroy(f);
+	snapshot_destroy(f);
 	buf_free(&b);
 	CHECK_DONE();
 }

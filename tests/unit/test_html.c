@@ -7,7 +7,7 @@
 
 #include "base.h"
 #include "check.h"
-#include "fleet.h"
+#include "snapshot.h"
 #include "html.h"
 
 #define HOSTILE "<img src=x onerror=alert(1)>"
@@ -58,8 +58,8 @@ main(void)
 {
 	struct buf b = { NULL, 0, 0 };
 	struct html_opts o = { 5000, NULL };
-	struct fleet *f;
-	struct fleet_kv kv[2];
+	struct snapshot *f;
+	struct snapshot_kv kv[2];
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(escs); i++) {
@@ -74,15 +74,15 @@ main(void)
 	}
 
 	/* A hostile host and unclassified value: text, never markup. */
-	f = fleet_create(1700000060000ULL);
-	kv[0] = (struct fleet_kv){ HOSTILE "</script>", 37, "1700000000", 10 };
-	fleet_add_hosts(f, kv, 1);
-	kv[0] = (struct fleet_kv){ "\"onmouseover=x", 14, "3", 1 };
-	fleet_add_uncl(f, kv, 1);
-	kv[0] = (struct fleet_kv){ "Punishment", 10, "30", 2 };
-	kv[1] = (struct fleet_kv){ "Success", 7, "12", 2 };
-	fleet_add_totals(f, kv, 2);
-	fleet_finish(f);
+	f = snapshot_create(1700000060000ULL);
+	kv[0] = (struct snapshot_kv){ HOSTILE "</script>", 37, "1700000000", 10 };
+	snapshot_add_hosts(f, kv, 1);
+	kv[0] = (struct snapshot_kv){ "\"onmouseover=x", 14, "3", 1 };
+	snapshot_add_uncl(f, kv, 1);
+	kv[0] = (struct snapshot_kv){ "Punishment", 10, "30", 2 };
+	kv[1] = (struct snapshot_kv){ "Success", 7, "12", 2 };
+	snapshot_add_totals(f, kv, 2);
+	snapshot_finish(f);
 	buf_reset(&b);
 	html_fleet(&b, f, &o);
 	CHECK(!has(&b, "<img"));
@@ -102,10 +102,10 @@ main(void)
 	CHECK(has(&b, "<h2>Hosts: 1</h2>"));
 	CHECK(has(&b, "data-refresh=\"5000\""));
 	CHECK(!has(&b, "<script>"));	/* no inline script, ever */
-	fleet_destroy(f);
+	snapshot_destroy(f);
 
 	/* Redis down: the page says so. */
-	f = fleet_create(0);
+	f = snapshot_create(0);
 	o.redis_error = "connection refused";
 	buf_reset(&b);
 	html_host(&b, f, "h<1>", 4, &o);
@@ -113,7 +113,7 @@ main(void)
 	    "refused)"));
 	CHECK(has(&b, "<title>h&lt;1&gt; - errwatch</title>"));
 	CHECK(has(&b, "Redis holds no heartbeat of this host."));
-	fleet_destroy(f);
+	snapshot_destroy(f);
 
 	buf_reset(&b);
 	html_error(&b, 404, "no such page");

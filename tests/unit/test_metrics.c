@@ -6,7 +6,7 @@
 
 #include "base.h"
 #include "check.h"
-#include "fleet.h"
+#include "snapshot.h"
 #include "metrics.h"
 
 static const struct {
@@ -52,8 +52,8 @@ int
 main(void)
 {
 	struct buf b = { NULL, 0, 0 };
-	struct fleet *f;
-	struct fleet_kv kv;
+	struct snapshot *f;
+	struct snapshot_kv kv;
 	static const char code[] = "{\"code\":461,\"name\":\"Punishment\","
 	    "\"category\":\"account\",\"description\":\"d\"}";
 	static const char alert[] = "{\"event\":\"firing\",\"name\":"
@@ -67,25 +67,25 @@ main(void)
 		CHECK_MEM_EQ(b.p, b.len, labels[i].out,
 		    strlen(labels[i].out));
 	}
-	f = fleet_create(1700000007000ULL);
-	kv = (struct fleet_kv){ "Punishment", 10, code, sizeof(code) - 1 };
-	fleet_add_codes(f, &kv, 1);
-	kv = (struct fleet_kv){ "Punishment", 10, "30", 2 };
-	fleet_add_totals(f, &kv, 1);
-	kv = (struct fleet_kv){ "h\"1\n", 4, "1700000000", 10 };
-	fleet_add_hosts(f, &kv, 1);
-	kv = (struct fleet_kv){ "Punishment", 10, "30", 2 };
-	fleet_add_host_counts(f, 0, &kv, 1);
-	kv = (struct fleet_kv){ "Punishment@h\"1\n", 15, alert,
+	f = snapshot_create(1700000007000ULL);
+	kv = (struct snapshot_kv){ "Punishment", 10, code, sizeof(code) - 1 };
+	snapshot_add_codes(f, &kv, 1);
+	kv = (struct snapshot_kv){ "Punishment", 10, "30", 2 };
+	snapshot_add_totals(f, &kv, 1);
+	kv = (struct snapshot_kv){ "h\"1\n", 4, "1700000000", 10 };
+	snapshot_add_hosts(f, &kv, 1);
+	kv = (struct snapshot_kv){ "Punishment", 10, "30", 2 };
+	snapshot_add_host_counts(f, 0, &kv, 1);
+	kv = (struct snapshot_kv){ "Punishment@h\"1\n", 15, alert,
 	    sizeof(alert) - 1 };
-	fleet_add_active(f, &kv, 1);
-	kv = (struct fleet_kv){ "12345", 5, "4", 1 };
-	fleet_add_uncl(f, &kv, 1);
-	fleet_finish(f);
+	snapshot_add_active(f, &kv, 1);
+	kv = (struct snapshot_kv){ "12345", 5, "4", 1 };
+	snapshot_add_uncl(f, &kv, 1);
+	snapshot_finish(f);
 	buf_reset(&b);
 	metrics_render(&b, f);
 	CHECK_STR_EQ(b.p, want);
-	fleet_destroy(f);
+	snapshot_destroy(f);
 	buf_free(&b);
 	CHECK_DONE();
 }

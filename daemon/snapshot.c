@@ -1,5 +1,5 @@
 /*
- * fleet: a snapshot of the fleet as Redis holds it, filled from replies by
+ * snapshot: a snapshot of the fleet as Redis holds it, filled from replies by
  * the web shell and read by the renderers. It owns the reading of each
  * key's shape (SPEC §7): numbers through ew_parse_dec (a value that is not
  * a count reads as 0, never as an error: Redis is the source of truth and
@@ -15,14 +15,14 @@
 
 #include "base.h"
 #include "config.h"
-#include "fleet.h"
+#include "snapshot.h"
 
-static const uint64_t window_s[FLEET_WINDOWS] = { 600, 3600, 86400 };
+static const uint64_t window_s[SNAPSHOT_WINDOWS] = { 600, 3600, 86400 };
 
-struct fleet *
-fleet_create(uint64_t now_ms)
+struct snapshot *
+snapshot_create(uint64_t now_ms)
 {
-	struct fleet *f = xcalloc(1, sizeof(*f));
+	struct snapshot *f = xcalloc(1, sizeof(*f));
 
 	f->now_ms = now_ms;
 	f->redis_ok = true;
@@ -30,7 +30,7 @@ fleet_create(uint64_t now_ms)
 }
 
 static void
-str_set(struct fleet_str *s, const char *p, size_t len)
+str_set(struct snapshot_str *s, const char *p, size_t len)
 {
 	free(s->p);
 	s->p = xstrndup(p != NULL ? p : "", p != NULL ? len : 0);
@@ -38,7 +38,7 @@ str_set(struct fleet_str *s, const char *p, size_t len)
 }
 
 static void
-alert_free(struct fleet_alert *a)
+alert_free(struct snapshot_alert *a)
 {
 	free(a->event.p);
 	free(a->id.p);
@@ -51,7 +51,7 @@ alert_free(struct fleet_alert *a)
 }
 
 static void
-counts_free(struct fleet_count *c, size_t n)
+counts_free(struct snapshot_count *c, size_t n)
 {
 	size_t i;
 
@@ -61,7 +61,7 @@ counts_free(struct fleet_count *c, size_t n)
 }
 
 static void
-fields_free(struct fleet_field *fl, size_t n)
+fields_free(struct snapshot_field *fl, size_t n)
 {
 	size_t i;
 
@@ -73,7 +73,7 @@ fields_free(struct fleet_field *fl, size_t n)
 }
 
 void
-fleet_destroy(struct fleet *f)
+snapshot_destroy(struct snapshot *f)
 {
 	size_t i;
 
@@ -106,19 +106,19 @@ fleet_destroy(struct fleet *f)
 }
 
 size_t
-fleet_window_buckets(const struct config_bucket *buckets, size_t nbuckets,
+snapshot_window_buckets(const struct config_bucket *buckets, size_t nbuckets,
     unsigned w, uint64_t now_s, uint64_t *starts, size_t *res)
 {
 	uint64_t ws, rs, first, last;
 	size_t i, pick = SIZE_MAX, n = 0;
 
-	if (w >= FLEET_WINDOWS)
+	if (w >= SNAPSHOT_WINDOWS)
 		return 0;
 	ws = window_s[w];
 	for (i = 0; i < nbuckets; i++) {
 		rs = buckets[i].res_ms / 1000;
 		if (rs == 0 || buckets[i].retention_ms / 1000 < ws ||
-		    ws / rs > FLEET_WINDOW_BUCKETS)
+		    ws / rs > SNAPSHOT_WINDOW_BUCKETS)
 			continue;
 		if (pick == SIZE_MAX || ws / rs >= 10)
 			pick = i;
@@ -128,7 +128,7 @@ fleet_window_buckets(const struct config_bucket *buckets, size_t nbuckets,
 	rs = buckets[pick].res_ms / 1000;
 	last = now_s - now_s % rs;
 	first = last + rs > ws ? last + rs - ws : 0;
-	for (; first <= last && n < FLEET_WINDOW_BUCKETS; first += rs)
+	for (; first <= last && n < SNAPSHOT_WINDOW_BUCKETS; first += rs)
 		starts[n++] = first;
 	*res = pick;
 	return n;
@@ -152,14 +152,14 @@ num(const char *p, size_t len)
 	return v;
 }
 
-static struct fleet_class *
-class_get(struct fleet *f, const char *name, size_t len)
+static struct snapshot_class *
+class_get(struct snapshot *f, const char *name, size_t len)
 {
-	struct fleet_class *c;
+	struct snapshot_class *c;
 	size_t i;
 
 	for (i = 0; i < f->nclasses; i++)
-		if (fleet_str_is(&f->classes[i].name, name, len))
+		if (snapshot_str_is(&f->classes[i].name, name, len))
 			return &f->classes[i];
 	f->classes = xrealloc(f->classes, (f->nclasses + 1) *
 	    sizeof(*f->classes));
@@ -179,7 +179,7 @@ class_get(struct fleet *f, const char *name, size_t len)
 
 /* A JSON member as text: strings as they are, numbers written out. */
 static void
-json_member(json_t *o, const char *key, struct fleet_str *out)
+json_member(json_t *o, const char *key, struct snapshot_str *out)
 {
 	json_t *v = json_object_get(o, key);
 	char tmp[32];
@@ -209,9 +209,9 @@ json_u64(json_t *o, const char *key)
 }
 
 void
-fleet_add_codes(struct fleet *f, const struct fleet_kv *kv, size_t n)
+snapshot_add_codes(struct snapshot *f, const struct snapshot_kv *kv, size_t n)
 {
-	struct fleet_class *c;
+	struct snapshot_class *c;
 	json_error_t e;
 	json_t *o;
 	size_t i;
@@ -229,7 +229,7 @@ fleet_add_codes(struct fleet *f, const struct fleet_kv *kv, size_t n)
 }
 
 void
-fleet_add_totals(struct fleet *f, const struct fleet_kv *kv, size_t n)
+snapshot_add_totals(struct snapshot *f, const struct snapshot_kv *kv, size_t n)
 {
 	size_t i;
 
@@ -239,12 +239,12 @@ fleet_add_totals(struct fleet *f, const struct fleet_kv *kv, size_t n)
 }
 
 void
-fleet_add_window(struct fleet *f, unsigned w, const struct fleet_kv *kv,
+snapshot_add_window(struct snapshot *f, unsigned w, const struct snapshot_kv *kv,
     size_t n)
 {
 	size_t i;
 
-	if (w >= FLEET_WINDOWS)
+	if (w >= SNAPSHOT_WINDOWS)
 		return;
 	for (i = 0; i < n; i++)
 		class_get(f, kv[i].k, kv[i].klen)->window[w] += num(kv[i].v,
@@ -252,9 +252,9 @@ fleet_add_window(struct fleet *f, unsigned w, const struct fleet_kv *kv,
 }
 
 void
-fleet_add_hosts(struct fleet *f, const struct fleet_kv *kv, size_t n)
+snapshot_add_hosts(struct snapshot *f, const struct snapshot_kv *kv, size_t n)
 {
-	struct fleet_host *h;
+	struct snapshot_host *h;
 	size_t i;
 
 	f->hosts = xrealloc(f->hosts, (f->nhosts + n) * sizeof(*f->hosts));
@@ -266,10 +266,10 @@ fleet_add_hosts(struct fleet *f, const struct fleet_kv *kv, size_t n)
 	}
 }
 
-static struct fleet_count *
-counts_copy(const struct fleet_kv *kv, size_t n)
+static struct snapshot_count *
+counts_copy(const struct snapshot_kv *kv, size_t n)
 {
-	struct fleet_count *c = xcalloc(n + 1, sizeof(*c));
+	struct snapshot_count *c = xcalloc(n + 1, sizeof(*c));
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -280,10 +280,10 @@ counts_copy(const struct fleet_kv *kv, size_t n)
 }
 
 void
-fleet_add_host_stats(struct fleet *f, size_t i, const struct fleet_kv *kv,
+snapshot_add_host_stats(struct snapshot *f, size_t i, const struct snapshot_kv *kv,
     size_t n)
 {
-	struct fleet_host *h;
+	struct snapshot_host *h;
 	size_t j;
 
 	if (i >= f->nhosts)
@@ -295,18 +295,18 @@ fleet_add_host_stats(struct fleet *f, size_t i, const struct fleet_kv *kv,
 	for (j = 0; j < n; j++) {
 		str_set(&h->stats[j].key, kv[j].k, kv[j].klen);
 		str_set(&h->stats[j].val, kv[j].v, kv[j].vlen);
-		if (fleet_str_is(&h->stats[j].key, "lines", 5))
+		if (snapshot_str_is(&h->stats[j].key, "lines", 5))
 			h->lines = num(kv[j].v, kv[j].vlen);
-		else if (fleet_str_is(&h->stats[j].key, "started_at", 10))
+		else if (snapshot_str_is(&h->stats[j].key, "started_at", 10))
 			h->started_s = num(kv[j].v, kv[j].vlen);
 	}
 }
 
 void
-fleet_add_host_counts(struct fleet *f, size_t i, const struct fleet_kv *kv,
+snapshot_add_host_counts(struct snapshot *f, size_t i, const struct snapshot_kv *kv,
     size_t n)
 {
-	struct fleet_host *h;
+	struct snapshot_host *h;
 
 	if (i >= f->nhosts)
 		return;
@@ -317,7 +317,7 @@ fleet_add_host_counts(struct fleet *f, size_t i, const struct fleet_kv *kv,
 }
 
 static void
-alert_from_json(struct fleet_alert *a, json_t *o)
+alert_from_json(struct snapshot_alert *a, json_t *o)
 {
 	json_member(o, "event", &a->event);
 	json_member(o, "id", &a->id);
@@ -333,9 +333,9 @@ alert_from_json(struct fleet_alert *a, json_t *o)
 }
 
 void
-fleet_add_active(struct fleet *f, const struct fleet_kv *kv, size_t n)
+snapshot_add_active(struct snapshot *f, const struct snapshot_kv *kv, size_t n)
 {
-	struct fleet_alert *a;
+	struct snapshot_alert *a;
 	const char *at;
 	json_error_t e;
 	json_t *o;
@@ -365,10 +365,10 @@ fleet_add_active(struct fleet *f, const struct fleet_kv *kv, size_t n)
 }
 
 void
-fleet_add_event(struct fleet *f, const struct fleet_kv *kv, size_t n)
+snapshot_add_event(struct snapshot *f, const struct snapshot_kv *kv, size_t n)
 {
-	struct fleet_alert *a;
-	struct fleet_str *s;
+	struct snapshot_alert *a;
+	struct snapshot_str *s;
 	size_t i;
 
 	f->events = xrealloc(f->events, (f->nevents + 1) *
@@ -400,7 +400,7 @@ fleet_add_event(struct fleet *f, const struct fleet_kv *kv, size_t n)
 }
 
 void
-fleet_add_uncl(struct fleet *f, const struct fleet_kv *kv, size_t n)
+snapshot_add_uncl(struct snapshot *f, const struct snapshot_kv *kv, size_t n)
 {
 	size_t i;
 
@@ -413,11 +413,11 @@ fleet_add_uncl(struct fleet *f, const struct fleet_kv *kv, size_t n)
 }
 
 void
-fleet_add_point(struct fleet *f, const char *id, size_t idlen,
-    const struct fleet_kv *kv, size_t n)
+snapshot_add_point(struct snapshot *f, const char *id, size_t idlen,
+    const struct snapshot_kv *kv, size_t n)
 {
-	struct fleet_point *p;
-	struct fleet_class *c;
+	struct snapshot_point *p;
+	struct snapshot_class *c;
 	uint64_t ts = 0;
 	size_t i;
 
@@ -438,7 +438,7 @@ fleet_add_point(struct fleet *f, const char *id, size_t idlen,
 static int
 cmp_class(const void *a, const void *b)
 {
-	const struct fleet_class *x = a, *y = b;
+	const struct snapshot_class *x = a, *y = b;
 
 	if (x->total != y->total)
 		return x->total < y->total ? 1 : -1;
@@ -448,7 +448,7 @@ cmp_class(const void *a, const void *b)
 static int
 cmp_count(const void *a, const void *b)
 {
-	const struct fleet_count *x = a, *y = b;
+	const struct snapshot_count *x = a, *y = b;
 
 	if (x->n != y->n)
 		return x->n < y->n ? 1 : -1;
@@ -458,7 +458,7 @@ cmp_count(const void *a, const void *b)
 static int
 cmp_alert(const void *a, const void *b)
 {
-	const struct fleet_alert *x = a, *y = b;
+	const struct snapshot_alert *x = a, *y = b;
 
 	if (x->ts_ms != y->ts_ms)
 		return x->ts_ms < y->ts_ms ? -1 : 1;
@@ -466,7 +466,7 @@ cmp_alert(const void *a, const void *b)
 }
 
 void
-fleet_finish(struct fleet *f)
+snapshot_finish(struct snapshot *f)
 {
 	size_t i;
 
@@ -485,46 +485,46 @@ fleet_finish(struct fleet *f)
 }
 
 bool
-fleet_str_is(const struct fleet_str *s, const char *p, size_t len)
+snapshot_str_is(const struct snapshot_str *s, const char *p, size_t len)
 {
 	return s->len == len && memcmp(s->p, p, len) == 0;
 }
 
-const struct fleet_class *
-fleet_class(const struct fleet *f, const char *name, size_t len)
+const struct snapshot_class *
+snapshot_class(const struct snapshot *f, const char *name, size_t len)
 {
 	size_t i;
 
 	for (i = 0; i < f->nclasses; i++)
-		if (fleet_str_is(&f->classes[i].name, name, len))
+		if (snapshot_str_is(&f->classes[i].name, name, len))
 			return &f->classes[i];
 	return NULL;
 }
 
-const struct fleet_host *
-fleet_host(const struct fleet *f, const char *name, size_t len)
+const struct snapshot_host *
+snapshot_host(const struct snapshot *f, const char *name, size_t len)
 {
 	size_t i;
 
 	for (i = 0; i < f->nhosts; i++)
-		if (fleet_str_is(&f->hosts[i].name, name, len))
+		if (snapshot_str_is(&f->hosts[i].name, name, len))
 			return &f->hosts[i];
 	return NULL;
 }
 
 uint64_t
-fleet_host_count(const struct fleet_host *h, const char *name, size_t len)
+snapshot_host_count(const struct snapshot_host *h, const char *name, size_t len)
 {
 	size_t i;
 
 	for (i = 0; i < h->ncounts; i++)
-		if (fleet_str_is(&h->counts[i].key, name, len))
+		if (snapshot_str_is(&h->counts[i].key, name, len))
 			return h->counts[i].n;
 	return 0;
 }
 
 uint64_t
-fleet_host_age_s(const struct fleet *f, const struct fleet_host *h)
+snapshot_host_age_s(const struct snapshot *f, const struct snapshot_host *h)
 {
 	uint64_t now_s = f->now_ms / 1000;
 
@@ -532,7 +532,7 @@ fleet_host_age_s(const struct fleet *f, const struct fleet_host *h)
 }
 
 double
-fleet_host_rate(const struct fleet *f, const struct fleet_host *h)
+snapshot_host_rate(const struct snapshot *f, const struct snapshot_host *h)
 {
 	uint64_t now_s = f->now_ms / 1000;
 
