@@ -100,7 +100,7 @@ struct bad {
 static const struct bad bads[] = {
 	/* unknown keys: at the key */
 	{ "hots: a\n" INPUT, 1, 1, "unknown key \"hots\" (known: host, "
-	    "table, max_open_files, redis, inputs, alerts)" },
+	    "table, max_open_files, redis, inputs, alerts, delivery)" },
 	{ "redis:\n  urll: redis://x\n" INPUT, 2, 3,
 	    "redis: unknown key \"urll\"" },
 	{ "inputs:\n  - paths: [a.log]\n    pols: true\n", 3, 5,
@@ -903,6 +903,14 @@ test_describe(void)
 		{ "alerts.rules[1].match", "\"category:auth\"" },
 		{ "alerts.rules[1].threshold", "3" },
 		{ "alerts.rules[1].severity", "critical" },
+		{ "delivery.group", "\"errwatch-alerts\"" },
+		{ "delivery.alertmanager", "[http://127.0.0.1:9093]" },
+		{ "delivery.resend", "1m" },
+		{ "delivery.resolved_retention", "15m" },
+		{ "delivery.runbook_url", "\"\"" },
+		{ "delivery.dashboard_url", "\"\"" },
+		{ "delivery.silent_after", "3m" },
+		{ "delivery.silent_severity", "warning" },
 	};
 	struct config *cfg;
 	struct buf got = { NULL, 0, 0 }, exp = { NULL, 0, 0 };
