@@ -7,8 +7,8 @@ set -euo pipefail
 # mandoc and man-db (the package and the manual pages, install.sh),
 # faketime (a wall clock stepped under the daemon).
 pkgs=(gcc make cmake pkg-config libuv1-dev libpcre2-dev libhiredis-dev
-      libyaml-dev libsystemd-dev redis-server redis-tools python3 procps valgrind cppcheck
-      systemd lintian mandoc man-db faketime)
+      libyaml-dev libsystemd-dev libcurl4-openssl-dev libjansson-dev redis-server redis-tools python3 procps valgrind cppcheck
+      systemd lintian mandoc man-db faketime prometheus-alertmanager)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
