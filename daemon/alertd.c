@@ -226,6 +226,8 @@ read_reply_cb(void *arg, const struct sink_reply *r)
 		return;
 	}
 	n = take_read(d, r, last, sizeof(last));
+	if (n > 0)
+		log_debug("alerts: read %zu entries", n);
 	if (d->cons == CONS_BACKLOG) {
 		if (n > 0 && last[0] != '\0')
 			snprintf(d->backlog_from, sizeof(d->backlog_from),
@@ -550,6 +552,8 @@ http_done_cb(void *arg, const struct httpc_result *r)
 		return;
 	}
 	t = &d->t[q->target];
+	log_debug("alerts: %s: HTTP %ld%s%s", t->url, r->status,
+	    r->status == 0 ? " " : "", r->error);
 	if (r->status >= 200 && r->status < 300)
 		oc = DELIVER_OK;
 	else if (r->status >= 400 && r->status < 500)
@@ -599,6 +603,8 @@ pump(struct alertd *d)
 
 	for (i = 0; i < d->nt && !d->stopping; i++) {
 		if (deliver_next(d->dl, i, now, ew_wall_ms(), &d->body)) {
+			log_debug("alerts: POST %s (%zu bytes)", d->t[i].url,
+			    d->body.len);
 			q = xcalloc(1, sizeof(*q));
 			q->d = d;
 			q->target = i;
