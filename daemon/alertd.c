@@ -12,6 +12,7 @@
  * logged and the old one kept). It never writes an event itself.
  */
 #include <errno.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -99,6 +100,7 @@ struct req {
 
 static void	pump(struct alertd *d);
 static void	read_more(struct alertd *d);
+static void	take_over_siblings(struct alertd *d);
 static void	maybe_finish(struct alertd *d);
 
 static void
@@ -264,6 +266,7 @@ group_reply_cb(void *arg, const struct sink_reply *r)
 	snprintf(d->backlog_from, sizeof(d->backlog_from), "0");
 	set_cons(d, CONS_BACKLOG);
 	read_more(d);
+	take_over_siblings(d);
 }
 
 /* The next read, as the consumer's state says. */
@@ -454,6 +457,176 @@ claim(struct alertd *d)
 	argv[7] = READ_COUNT;
 	if (sink_command(d->wr, 8, argv, NULL, claim_reply_cb, d) == 0)
 		d->claiming = true;
+}
+
+/*
+ * A predecessor on this host (same host name, another pid that no longer
+ * runs: a crash or SIGKILL, then a restart) left entries pending: they
+ * are taken over at once rather than after CLAIM_IDLE_MS, and the dead
+ * consumer is deleted from the group. A live pid, or one of another user
+ * (EPERM), is left alone.
+ */
+static bool
+is_dead_sibling(const struct alertd *d, const char *name)
+{
+	const char *dash = strrchr(name, '-');
+	uint64_t pid;
+
+	if (dash == NULL || strcmp(name, d->consumer) == 0 ||
+	    strncmp(name, d->consumer, (size_t)(dash - name)) != 0 ||
+	    d->consumer[dash - name] != '-' ||
+	    ew_parse_dec(dash + 1, SIZE_MAX, INT32_MAX, &pid) !=
+	    strlen(dash + 1) || pid == 0)
+		return false;
+	return kill((pid_t)pid, 0) == -1 && errno == ESRCH;
+}
+
+struct sibling {
+	struct alertd	*d;
+	char		*name;
+};
+
+static void	sibling_pending(struct sibling *sb);
+
+static void
+ignore_reply_cb(void *arg, const struct sink_reply *r)
+{
+	(void)arg;
+	(void)r;
+}
+
+/* The dead consumer is gone from the group; sb is freed. */
+static void
+sibling_delete(struct sibling *sb)
+{
+	struct alertd *d = sb->d;
+	const char *argv[5] = { "XGROUP", "DELCONSUMER", d->stream,
+	    d->setup->cfg->delivery.group, sb->name };
+
+	sink_command(d->wr, 5, argv, NULL, ignore_reply_cb, NULL);
+	free(sb->name);
+	free(sb);
+}
+
+static void
+sibling_free(struct sibling *sb)
+{
+	free(sb->name);
+	free(sb);
+}
+
+static void
+sibling_claim_cb(void *arg, const struct sink_reply *r)
+{
+	struct sibling *sb = arg;
+	struct alertd *d = sb->d;
+	size_t i, n = 0;
+
+	if (r == NULL || d->stopping || r->type != SINK_REPLY_ARRAY) {
+		sibling_free(sb);
+		return;
+	}
+	for (i = 0; i < r->nelem; i++) {
+		if (r->elem[i].type != SINK_REPLY_ARRAY)
+			continue;
+		take_entry(d, &r->elem[i]);
+		n++;
+	}
+	if (n > 0)
+		log_info("alerts: took over %zu pending entries of %s, which "
+		    "no longer runs", n, sb->name);
+	pump(d);
+	sibling_pending(sb);	/* maybe more: look again */
+}
+
+static void
+sibling_ids_cb(void *arg, const struct sink_reply *r)
+{
+	struct sibling *sb = arg;
+	struct alertd *d = sb->d;
+	const char **argv;
+	size_t i, n = 0;
+
+	if (r == NULL || d->stopping || r->type != SINK_REPLY_ARRAY) {
+		sibling_free(sb);
+		return;
+	}
+	if (r->nelem == 0) {	/* nothing (left) to take */
+		sibling_delete(sb);
+		return;
+	}
+	argv = xcalloc(r->nelem + 6, sizeof(*argv));
+	argv[n++] = "XCLAIM";
+	argv[n++] = d->stream;
+	argv[n++] = d->setup->cfg->delivery.group;
+	argv[n++] = d->consumer;
+	argv[n++] = "0";
+	for (i = 0; i < r->nelem; i++)
+		if (r->elem[i].type == SINK_REPLY_ARRAY &&
+		    r->elem[i].nelem > 0 && r->elem[i].elem[0].str != NULL)
+			argv[n++] = r->elem[i].elem[0].str;
+	if (sink_command(d->wr, (int)n, argv, NULL, sibling_claim_cb,
+	    sb) < 0)
+		sibling_free(sb);
+	free(argv);
+}
+
+static void
+sibling_pending(struct sibling *sb)
+{
+	struct alertd *d = sb->d;
+	const char *argv[7] = { "XPENDING", d->stream,
+	    d->setup->cfg->delivery.group, "-", "+", READ_COUNT, sb->name };
+
+	if (sink_command(d->wr, 7, argv, NULL, sibling_ids_cb, sb) < 0)
+		sibling_free(sb);
+}
+
+static void
+consumers_cb(void *arg, const struct sink_reply *r)
+{
+	struct alertd *d = arg;
+	const struct sink_reply *c;
+	const char *name;
+	long long pending;
+	struct sibling *sb;
+	size_t i, j;
+
+	if (r == NULL || d->stopping || r->type != SINK_REPLY_ARRAY)
+		return;
+	for (i = 0; i < r->nelem; i++) {
+		c = &r->elem[i];
+		name = NULL;
+		pending = 0;
+		for (j = 0; c->type == SINK_REPLY_ARRAY && j + 1 < c->nelem;
+		    j += 2) {
+			if (c->elem[j].str == NULL)
+				continue;
+			if (strcmp(c->elem[j].str, "name") == 0)
+				name = c->elem[j + 1].str;
+			else if (strcmp(c->elem[j].str, "pending") == 0)
+				pending = c->elem[j + 1].integer;
+		}
+		if (name == NULL || !is_dead_sibling(d, name))
+			continue;
+		sb = xcalloc(1, sizeof(*sb));
+		sb->d = d;
+		sb->name = xstrdup(name);
+		if (pending == 0)	/* nothing to take: just tidy up */
+			sibling_delete(sb);
+		else
+			sibling_pending(sb);
+	}
+}
+
+static void
+take_over_siblings(struct alertd *d)
+{
+	const char *argv[4] = { "XINFO", "CONSUMERS", d->stream,
+	    d->setup->cfg->delivery.group };
+
+	if (sink_state(d->wr) == SINK_READY)
+		sink_command(d->wr, 4, argv, NULL, consumers_cb, d);
 }
 
 static void
