@@ -790,15 +790,17 @@ pump(struct alertd *d)
 				    DELIVER_REJECTED, now);
 			}
 		}
+		/* a backoff that ends later; one that ended has been tried
+		 * above (re-arming a timer at 0 from its own callback would
+		 * spin in libuv's timer loop) */
 		at = deliver_retry_at(d->dl, i);
-		if (at != 0 && (wake == 0 || at < wake))
+		if (at > now && (wake == 0 || at < wake))
 			wake = at;
 		failing += d->t[i].failing;
 	}
 	send_acks(d);
 	if (wake != 0 && !d->stopping)
-		uv_timer_start(&d->kick_timer, kick_timer_cb,
-		    wake > now ? wake - now : 0, 0);
+		uv_timer_start(&d->kick_timer, kick_timer_cb, wake - now, 0);
 	notify_status(d->notify, "%zu events held, %zu of %zu targets "
 	    "failing, redis %s", deliver_held(d->dl), failing, d->nt,
 	    sink_state_name(sink_state(d->wr)));

@@ -252,6 +252,9 @@ cleanup_extra() {
 	for p in $EXTRA_PIDS; do
 		kill -9 "$p" 2>/dev/null || true
 	done
+	for p in $EXTRA_PIDS; do	# gone before their files are removed
+		wait "$p" 2>/dev/null || true
+	done
 	if [ -n "$APID" ] && [ "${1:-0}" -ne 0 ]; then
 		echo "--- errwatch-alerts log (last 30 lines) ---"
 		tail -n 30 "$T/alerts.log" 2>/dev/null || true
