@@ -309,7 +309,7 @@ start_alerts() {
 	"$EW_ALERTS_BIN" -c "${1:-$CFG}" ${ALERTS_ARGS:-} >> "$T/alerts.log" 2>&1 &
 	APID=$!
 	EXTRA_PIDS="$EXTRA_PIDS $APID"
-	wait_for 100 0.05 grep -q "consumer .* of group" "$T/alerts.log" ||
+	wait_for 100 0.05 grep -q "consumer .*-$APID of group" "$T/alerts.log" ||
 		fail "errwatch-alerts did not start"
 }
 
