@@ -786,7 +786,8 @@ pump(struct alertd *d)
 			    d->t[i].nheaders, d->body.p, d->body.len,
 			    http_done_cb, q) < 0) {
 				free(q);	/* never: the URL was checked */
-				deliver_done(d->dl, i, deliver_generation(d->dl),
+				deliver_done(d->dl, i,
+				    deliver_generation(d->dl),
 				    DELIVER_REJECTED, now);
 			}
 		}

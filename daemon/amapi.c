@@ -202,7 +202,8 @@ amapi_event_from_json(const char *json, size_t len, const char **why)
 			    json_string_length(v));
 			break;
 		case JSON_INTEGER:
-			buf_printf(&b, "%lld", (long long)json_integer_value(v));
+			buf_printf(&b, "%lld",
+			    (long long)json_integer_value(v));
 			break;
 		case JSON_REAL:
 			buf_num(&b, json_real_value(v));

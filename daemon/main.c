@@ -242,7 +242,8 @@ main(int argc, char **argv)
 		return cli_usage(&cli_opts, "--check-config, --scan and --once "
 		    "exclude each other");
 	if (args.mode != MODE_SCAN && (args.input != NULL || args.json))
-		return cli_usage(&cli_opts, "--input and --json go with --scan");
+		return cli_usage(&cli_opts, "--input and --json go with "
+		    "--scan");
 	if (args.mode != MODE_SCAN && c.noperands > 0)
 		return cli_usage(&cli_opts, "files are only taken by --scan");
 	switch (args.mode) {

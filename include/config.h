@@ -125,7 +125,7 @@ struct config_delivery {
 	struct config_webhook *webhooks;
 	size_t		  nwebhooks;
 	uint64_t	  resend_ms;	/* firing alerts re-sent this often */
-	uint64_t	  resolved_retention_ms;	/* resolved: this long */
+	uint64_t	  resolved_retention_ms; /* resolved: this long */
 	char		 *runbook_url;	/* template, or "" */
 	char		 *dashboard_url;	/* template, or "" */
 	uint64_t	  silent_after_ms;

@@ -39,8 +39,8 @@ struct httpc	*httpc_create(uv_loop_t *loop, const struct httpc_opts *o,
 		    struct ew_err *err);
 /* POSTs len bytes of body (copied) to url with Content-Type
  * application/json and the given header lines ("Name: value", copied).
- * Returns 0, or -EINVAL when the URL is not http(s) or curl refuses it (cb is then never
- * called), -ESHUTDOWN once closing. */
+ * Returns 0, or -EINVAL when the URL is not http(s) or curl refuses
+ * it, -ESHUTDOWN once closing (cb is then never called). */
 int		 httpc_post(struct httpc *h, const char *url,
 		    char *const *headers, size_t nheaders, const char *body,
 		    size_t len, httpc_done_fn *cb, void *arg);

@@ -108,7 +108,8 @@ static const struct step order[] = {
 static const struct step backoff[] = {
 	{ ADD, 0, "1-0", 0, 0, 0, 0, 0, NULL, NULL },
 	{ NEXT, 1, NULL, 0, 0, 0, 0, 0, NULL, NULL },
-	{ DONE, 1, NULL, 0, DELIVER_REJECTED, 0, 0, 0, NULL, NULL },	/* 4xx */
+	/* a 4xx */
+	{ DONE, 1, NULL, 0, DELIVER_REJECTED, 0, 0, 0, NULL, NULL },
 	{ NEXT, 1, NULL, 0, 0, 0, 0, -1, NULL, NULL },	/* never again */
 	{ NEXT, 0, NULL, 0, 0, 0, 0, 1, NULL, NULL },
 	{ DONE, 0, NULL, 0, DELIVER_RETRY, 0, 0, 0, NULL, NULL },
@@ -210,8 +211,8 @@ run(const char *name, const struct step *s)
 				break;
 			}
 			if (!got)
-				fprintf(stderr, "%s: step %d: no request\n", name,
-				    (int)(s - first));
+				fprintf(stderr, "%s: step %d: no request\n",
+				    name, (int)(s - first));
 			CHECK(got);
 			if (!got)
 				break;

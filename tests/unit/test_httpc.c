@@ -158,10 +158,11 @@ main(void)
 	CHECK(h != NULL);
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		if (cases[i].path != NULL)
-			snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port,
-			    cases[i].path);
+			snprintf(url, sizeof(url), "http://127.0.0.1:%d%s",
+			    port, cases[i].path);
 		else
-			snprintf(url, sizeof(url), "http://127.0.0.1:%d/", dead);
+			snprintf(url, sizeof(url), "http://127.0.0.1:%d/",
+			    dead);
 		r = httpc_post(h, url, headers, ARRAY_SIZE(headers),
 		    "{\"a\":1}", 7, done_cb, &cases[i]);
 		CHECK_INT_EQ(r, 0);
