@@ -233,6 +233,22 @@ static const struct bad bads[] = {
 	{ "host: \"a\xff\"\n" INPUT, 1, 9, "invalid YAML: invalid" },
 	{ INPUT "---\nhost: b\n", 4, 1,
 	    "expected one YAML document, found a second one" },
+	/* delivery (SPEC §13) */
+	{ INPUT "delivery:\n  alertmanager: [http://a:9093, ftp://b]\n",
+	    4, 33, "delivery.alertmanager: expected an http:// or https:// "
+	    "URL, got \"ftp://b\"" },
+	{ INPUT "delivery:\n  webhooks:\n    - {url: \"x y\"}\n", 5, 13,
+	    "delivery.webhooks[0].url: expected an http:// or https:// URL" },
+	{ INPUT "delivery:\n  webhooks: [{url: http://h, headers: "
+	    "{\"X A\": 1}}]\n", 4, 40,
+	    "delivery.webhooks[0].headers: expected an HTTP header name, got "
+	    "\"X A\"" },
+	{ INPUT "delivery:\n  webhooks: [{headers: {}}]\n", 4, 14,
+	    "delivery.webhooks[0]: missing required key \"url\"" },
+	{ INPUT "delivery:\n  resend: 500ms\n", 4, 11,
+	    "delivery.resend: must be at least 1s" },
+	{ INPUT "delivery:\n  silent_severity: \"very bad\"\n", 4, 20,
+	    "delivery.silent_severity: expected a word such as warning" },
 };
 
 static void
