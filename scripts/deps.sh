@@ -3,12 +3,16 @@
 # skipping those already there. Idempotent and non-interactive.
 set -euo pipefail
 
-# The tests also need: systemd (systemd-analyze, service_unit.sh), lintian,
-# mandoc and man-db (the package and the manual pages, install.sh),
-# faketime (a wall clock stepped under the daemon).
+# errwatch-alerts builds with libcurl (HTTP) and Jansson (the JSON of
+# P alerts:active). The tests also need: systemd (systemd-analyze,
+# service_unit.sh), lintian, mandoc and man-db (the package and the manual
+# pages, install.sh), faketime (a wall clock stepped under the daemon),
+# prometheus-alertmanager and curl (errwatch-alerts' end-to-end tests and
+# make demo).
 pkgs=(gcc make cmake pkg-config libuv1-dev libpcre2-dev libhiredis-dev
-      libyaml-dev libsystemd-dev libcurl4-openssl-dev libjansson-dev redis-server redis-tools python3 procps valgrind cppcheck
-      systemd lintian mandoc man-db faketime prometheus-alertmanager)
+      libyaml-dev libsystemd-dev libcurl4-openssl-dev libjansson-dev
+      redis-server redis-tools python3 procps valgrind cppcheck
+      systemd lintian mandoc man-db faketime prometheus-alertmanager curl)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
