@@ -64,6 +64,8 @@ static void	init_rule(struct config_ctx *, void *, size_t);
 static void	init_fleet_rule(struct config_ctx *, void *, size_t);
 static int	check_rule(struct config_ctx *, void *, size_t);
 static int	check_web(struct config_ctx *, void *, size_t);
+static int	check_delivery(struct config_ctx *, void *, size_t);
+static int	check_webhook(struct config_ctx *, void *, size_t);
 
 static const char *const start_at_names[] = { "end", "beginning" };
 
@@ -248,6 +250,49 @@ static const struct config_key schema[] = {
 	{ "web.refresh", CONFIG_DURATION, "5s",
 	    "how often open pages update", .min = 1000, .max = 3600000,
 	    AT(config_web, refresh_ms) },
+	{ "delivery", CONFIG_SECTION, NULL,
+	    "where errwatch-alerts sends alerts (SPEC §13)",
+	    AT(config, delivery), .check = check_delivery },
+	{ "delivery.group", CONFIG_NAME, "errwatch-alerts",
+	    "consumer group of errwatch-alerts on the alerts stream",
+	    .flags = CONFIG_F_NONEMPTY, .min = 1, .max = 64,
+	    AT(config_delivery, group) },
+	{ "delivery.alertmanager", CONFIG_STRINGS,
+	    "[\"http://127.0.0.1:9093\"]",
+	    "base URLs of the Alertmanagers (API v2), each one sent to",
+	    STRV(config_delivery, alertmanager, nalertmanager),
+	    .what = "a URL or a list of URLs" },
+	{ "delivery.webhooks", CONFIG_LIST, NULL,
+	    "URLs each event's JSON is POSTed to",
+	    LIST_OF(config_delivery, webhooks, nwebhooks, config_webhook),
+	    .what = "webhook", .check = check_webhook },
+	{ "delivery.webhooks[].url", CONFIG_STRING, NULL,
+	    "http:// or https:// URL of the webhook",
+	    .flags = CONFIG_F_REQUIRED | CONFIG_F_NONEMPTY,
+	    AT(config_webhook, url) },
+	{ "delivery.webhooks[].headers", CONFIG_HEADERS, "{}",
+	    "HTTP headers sent with each request, {Name: value}",
+	    STRV(config_webhook, headers, nheaders) },
+	{ "delivery.resend", CONFIG_DURATION, "60s",
+	    "firing alerts are sent to Alertmanager again this often",
+	    .min = 1000, AT(config_delivery, resend_ms) },
+	{ "delivery.resolved_retention", CONFIG_DURATION, "15m",
+	    "resolved alerts are sent again for this long",
+	    AT(config_delivery, resolved_retention_ms) },
+	{ "delivery.runbook_url", CONFIG_STRING, "\"\"",
+	    "runbook link; {name} {code} {category} {host} are filled in",
+	    AT(config_delivery, runbook_url) },
+	{ "delivery.dashboard_url", CONFIG_STRING, "\"\"",
+	    "dashboard link, a template like runbook_url",
+	    AT(config_delivery, dashboard_url) },
+	{ "delivery.silent_after", CONFIG_DURATION, "3m",
+	    "a host whose heartbeat is older is silent", .min = 1000,
+	    AT(config_delivery, silent_after_ms) },
+	{ "delivery.silent_severity", CONFIG_WORD, "warning",
+	    "severity label of ErrwatchHostSilent",
+	    .flags = CONFIG_F_NONEMPTY, .min = 1,
+	    AT(config_delivery, silent_severity),
+	    .what = "a word such as warning or critical" },
 };
 
 const struct config_key *
@@ -278,6 +323,7 @@ config_type_name(enum config_type t)
 		[CONFIG_GLOBS] = "globs",
 		[CONFIG_STRINGS] = "strings",
 		[CONFIG_BUCKETS] = "buckets",
+		[CONFIG_HEADERS] = "headers",
 	};
 
 	return (size_t)t < ARRAY_SIZE(names) && names[t] != NULL ?
@@ -665,6 +711,58 @@ set_buckets(struct config_ctx *c, const struct config_key *k,
 	return 0;
 }
 
+/* HTTP headers: a mapping of field names (RFC 9110 tokens) to values
+ * without control bytes, kept as "Name: value" lines. */
+static int
+set_headers(struct config_ctx *c, const struct config_key *k,
+    const char *path, const struct yamlconf_node *n, void *base)
+{
+	char vpath[YAMLCONF_KEY_MAX + YAMLCONF_SHOW_BUF + 2];
+	char shown[YAMLCONF_SHOW_BUF];
+	const struct yamlconf_node *kn, *vn;
+	const char *name, *v;
+	char **h = NULL;
+	size_t i, j, count = 0;
+
+	if (yamlconf_want_map(c->y, n, path, c->err) < 0 ||
+	    yamlconf_check_keys(c->y, n, path, NULL, 0, c->err) < 0)
+		return -1;
+	count = yamlconf_count(n);
+	h = xcalloc(count + 1, sizeof(*h));
+	for (i = 0; i < count; i++) {
+		kn = yamlconf_key(c->y, n, i);
+		vn = yamlconf_value(c->y, n, i);
+		name = yamlconf_text(kn);
+		yamlconf_show(name, shown, sizeof(shown));
+		if (!is_word(name, "!#$%&'*+-.^_`|~")) {
+			yamlconf_fail(c->y, kn, c->err, "%s: expected an HTTP "
+			    "header name, got \"%s\"", path, shown);
+			goto fail;
+		}
+		snprintf(vpath, sizeof(vpath), "%s.%s", path, shown);
+		if (yamlconf_scalar(c->y, vn, vpath, "a header value", &v,
+		    c->err) < 0)
+			goto fail;
+		for (j = 0; v[j] != '\0'; j++)
+			if ((unsigned char)v[j] < ' ' && v[j] != '\t')
+				break;
+		if (v[j] != '\0') {
+			yamlconf_fail(c->y, vn, c->err, "%s: a header value "
+			    "must not hold control characters", vpath);
+			goto fail;
+		}
+		h[i] = xasprintf("%s: %s", name, v);
+	}
+	free_strv(*(char ***)field(base, k->off),
+	    *(size_t *)field(base, k->off2));
+	*(char ***)field(base, k->off) = h;
+	*(size_t *)field(base, k->off2) = count;
+	return 0;
+fail:
+	free_strv(h, count);
+	return -1;
+}
+
 static int	walk(struct config_ctx *, const struct config_key *,
 		    const char *, const struct yamlconf_node *, void *, size_t);
 
@@ -764,6 +862,8 @@ set_value(struct config_ctx *c, const struct config_key *k, const char *path,
 		return set_strings(c, k, path, n, base);
 	case CONFIG_BUCKETS:
 		return set_buckets(c, k, path, n, base);
+	case CONFIG_HEADERS:
+		return set_headers(c, k, path, n, base);
 	}
 	return -1;
 }
@@ -1053,6 +1153,64 @@ check_rule(struct config_ctx *c, void *base, size_t idx)
 	return 0;
 }
 
+/* An http:// or https:// URL with a host (SPEC §13); libcurl judges
+ * the rest when it sends. */
+static bool
+is_http_url(const char *u)
+{
+	size_t n;
+
+	if (strncmp(u, "http://", 7) == 0)
+		n = 7;
+	else if (strncmp(u, "https://", 8) == 0)
+		n = 8;
+	else
+		return false;
+	if (u[n] == '\0' || u[n] == '/' || u[n] == ':')
+		return false;
+	for (; u[n] != '\0'; n++)
+		if ((unsigned char)u[n] <= ' ' || u[n] == 0x7f)
+			return false;
+	return true;
+}
+
+static int
+check_delivery(struct config_ctx *c, void *base, size_t idx)
+{
+	struct config_delivery *d = base;
+	const struct yamlconf_node *an;
+	char shown[YAMLCONF_SHOW_BUF];
+	size_t i;
+
+	(void)idx;
+	an = yamlconf_find(c->y, c->map, "alertmanager");
+	for (i = 0; i < d->nalertmanager; i++) {
+		if (is_http_url(d->alertmanager[i]))
+			continue;
+		yamlconf_fail(c->y, an != NULL ? yamlconf_item(c->y, an, i) :
+		    c->map, c->err, "%s.alertmanager: expected an http:// or "
+		    "https:// URL, got \"%s\"", c->path,
+		    yamlconf_show(d->alertmanager[i], shown, sizeof(shown)));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_webhook(struct config_ctx *c, void *base, size_t idx)
+{
+	struct config_webhook *w = base;
+	char shown[YAMLCONF_SHOW_BUF];
+
+	(void)idx;
+	if (is_http_url(w->url))
+		return 0;
+	yamlconf_fail(c->y, yamlconf_find(c->y, c->map, "url"), c->err,
+	    "%s.url: expected an http:// or https:// URL, got \"%s\"",
+	    c->path, yamlconf_show(w->url, shown, sizeof(shown)));
+	return -1;
+}
+
 /* --- load and destroy --------------------------------------------------- */
 
 /* The absolute directory of path, or NULL with err filled. */
@@ -1111,6 +1269,16 @@ config_destroy(struct config *cfg)
 	free(cfg->fleet.rules);
 	free(cfg->web.listen);
 	free(cfg->web.assets);
+	free(cfg->delivery.group);
+	free_strv(cfg->delivery.alertmanager, cfg->delivery.nalertmanager);
+	for (i = 0; i < cfg->delivery.nwebhooks; i++) {
+		free(cfg->delivery.webhooks[i].url);
+		free_strv(cfg->delivery.webhooks[i].headers,
+		    cfg->delivery.webhooks[i].nheaders);
+	}
+	free(cfg->delivery.webhooks);
+	free(cfg->delivery.runbook_url);
+	free(cfg->delivery.dashboard_url);
 	free(cfg);
 }
 
@@ -1228,6 +1396,12 @@ describe_value(struct buf *out, const struct config_key *k,
 		describe_strv(out, *(char **const *)p,
 		    *(const size_t *)cfield(base, k->off2));
 		buf_puts(out, "]");
+		break;
+	case CONFIG_HEADERS:
+		buf_puts(out, "{");
+		describe_strv(out, *(char **const *)p,
+		    *(const size_t *)cfield(base, k->off2));
+		buf_puts(out, "}");
 		break;
 	case CONFIG_BUCKETS:
 		b = p;

@@ -2,7 +2,6 @@
  * main: argv to a mode, the mode's result to an exit status (SPEC §2).
  * Nothing else lives here.
  */
-#include <getopt.h>
 #include <glob.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -11,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "base.h"
+#include "cli.h"
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
@@ -21,13 +21,10 @@
 enum mode { MODE_DAEMON, MODE_CHECK, MODE_SCAN, MODE_ONCE };
 
 enum {
-	OPT_CHECK = 256,
-	OPT_SCAN,
+	OPT_SCAN = CLI_OPT_USER,
 	OPT_ONCE,
 	OPT_INPUT,
 	OPT_JSON,
-	OPT_LOG_LEVEL,
-	OPT_VERSION,
 };
 
 static const char usage_text[] =
@@ -54,22 +51,56 @@ static const char usage_text[] =
     "\n"
     "Exit: 0 ok, 64 usage, 69 Redis unreachable (--once), 78 config, 1 other.\n";
 
-static int
-usage(const char *why)
+/* What errwatchd's own options set. */
+struct args {
+	enum mode	 mode;
+	int		 nmodes;
+	const char	*input;
+	bool		 json;
+};
+
+static const char *
+option_cb(void *arg, int id, const char *optarg)
 {
-	if (why != NULL)
-		fprintf(stderr, "errwatchd: %s\n", why);
-	fputs(usage_text, stderr);
-	return EW_EX_USAGE;
+	struct args *a = arg;
+
+	switch (id) {
+	case OPT_SCAN:
+		a->mode = MODE_SCAN;
+		a->nmodes++;
+		break;
+	case OPT_ONCE:
+		a->mode = MODE_ONCE;
+		a->nmodes++;
+		break;
+	case OPT_INPUT:
+		a->input = optarg;
+		break;
+	case OPT_JSON:
+		a->json = true;
+		break;
+	default:
+		return "unknown option";
+	}
+	return NULL;
 }
+
+static struct args args;
+static const struct option own_options[] = {
+	{ "scan", no_argument, NULL, OPT_SCAN },
+	{ "once", no_argument, NULL, OPT_ONCE },
+	{ "input", required_argument, NULL, OPT_INPUT },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ NULL, 0, NULL, 0 },
+};
+static const struct cli_opts cli_opts = {
+	"errwatchd", usage_text, own_options, option_cb, &args,
+};
 
 static void
 print_err(const struct ew_err *err)
 {
-	char msg[EW_ERR_MSG + EW_ERR_FILE + 32];
-
-	ew_err_format(err, msg, sizeof(msg));
-	fprintf(stderr, "errwatchd: %s\n", msg);
+	cli_print_err(&cli_opts, err);
 }
 
 static int
@@ -197,91 +228,33 @@ run_daemon(const char *path, bool once)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "foreground", no_argument, NULL, 'f' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
-		{ "check-config", no_argument, NULL, OPT_CHECK },
-		{ "scan", no_argument, NULL, OPT_SCAN },
-		{ "once", no_argument, NULL, OPT_ONCE },
-		{ "input", required_argument, NULL, OPT_INPUT },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "version", no_argument, NULL, OPT_VERSION },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *cfg = NULL, *input = NULL;
-	enum mode mode = MODE_DAEMON;
-	int c, nmodes = 0, lvl;
-	bool json = false;
+	struct cli c;
+	int status;
 
 	log_init();
-	while ((c = getopt_long(argc, argv, "c:fvqh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			cfg = optarg;
-			break;
-		case 'f':
-			break;
-		case 'v':
-			log_level_step(+1);
-			break;
-		case 'q':
-			log_level_step(-1);
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return EW_EX_OK;
-		case OPT_LOG_LEVEL:
-			if ((lvl = log_level_parse(optarg)) < 0)
-				return usage("--log-level: expected err, warn, "
-				    "info or debug");
-			log_level = lvl;
-			break;
-		case OPT_CHECK:
-			mode = MODE_CHECK;
-			nmodes++;
-			break;
-		case OPT_SCAN:
-			mode = MODE_SCAN;
-			nmodes++;
-			break;
-		case OPT_ONCE:
-			mode = MODE_ONCE;
-			nmodes++;
-			break;
-		case OPT_INPUT:
-			input = optarg;
-			break;
-		case OPT_JSON:
-			json = true;
-			break;
-		case OPT_VERSION:
-			printf("errwatchd %s\n", EW_VERSION);
-			return EW_EX_OK;
-		default:
-			return usage(NULL);
-		}
+	if (cli_parse(&c, &cli_opts, argc, argv, &status) < 0)
+		return status;
+	if (c.check) {
+		args.mode = MODE_CHECK;
+		args.nmodes++;
 	}
-	if (nmodes > 1)
-		return usage("--check-config, --scan and --once exclude "
-		    "each other");
-	if (mode != MODE_SCAN && (input != NULL || json))
-		return usage("--input and --json go with --scan");
-	if (mode != MODE_SCAN && optind < argc)
-		return usage("files are only taken by --scan");
-	cfg = setup_config_path(cfg);
-	switch (mode) {
+	if (args.nmodes > 1)
+		return cli_usage(&cli_opts, "--check-config, --scan and --once "
+		    "exclude each other");
+	if (args.mode != MODE_SCAN && (args.input != NULL || args.json))
+		return cli_usage(&cli_opts, "--input and --json go with "
+		    "--scan");
+	if (args.mode != MODE_SCAN && c.noperands > 0)
+		return cli_usage(&cli_opts, "files are only taken by --scan");
+	switch (args.mode) {
 	case MODE_CHECK:
-		return run_check(cfg);
+		return run_check(c.config);
 	case MODE_SCAN:
-		return run_scan(cfg, input, json, argv + optind,
-		    (size_t)(argc - optind));
+		return run_scan(c.config, args.input, args.json, c.operands,
+		    (size_t)c.noperands);
 	case MODE_ONCE:
-		return run_daemon(cfg, true);
+		return run_daemon(c.config, true);
 	default:
-		return run_daemon(cfg, false);
+		return run_daemon(c.config, false);
 	}
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base.h"
+#include "cli.h"
 #include "config.h"
 #include "match.h"
 #include "setup.h"
@@ -15,14 +16,7 @@
 const char *
 setup_config_path(const char *cli)
 {
-	const char *env;
-
-	if (cli != NULL)
-		return cli;
-	env = getenv("ERRWATCH_CONFIG");
-	if (env != NULL && env[0] != '\0')
-		return env;
-	return CONFIG_DEFAULT_PATH;
+	return cli_config_path(cli);	/* the one rule, in cli */
 }
 
 /* sec: "alerts" or "alerts.fleet": the fleet's rules name the same

@@ -120,6 +120,28 @@ struct config_web {
 	uint64_t	 refresh_ms;	/* how often open pages update */
 };
 
+/* One webhook of delivery.webhooks (SPEC §13). */
+struct config_webhook {
+	char		 *url;		/* http:// or https:// */
+	char		**headers;	/* "Name: value", as curl takes them */
+	size_t		  nheaders;
+};
+
+/* errwatch-alerts' delivery section (SPEC §13). */
+struct config_delivery {
+	char		 *group;	/* consumer group on P alerts */
+	char		**alertmanager;	/* base URLs of Alertmanagers */
+	size_t		  nalertmanager;
+	struct config_webhook *webhooks;
+	size_t		  nwebhooks;
+	uint64_t	  resend_ms;	/* firing alerts re-sent this often */
+	uint64_t	  resolved_retention_ms; /* resolved: this long */
+	char		 *runbook_url;	/* template, or "" */
+	char		 *dashboard_url;	/* template, or "" */
+	uint64_t	  silent_after_ms;
+	char		  silent_severity[16];
+};
+
 struct config {
 	char		*path;		/* as given */
 	char		*dir;		/* its directory, absolute */
@@ -134,6 +156,7 @@ struct config {
 	struct config_alerts fleet;	/* alerts.fleet: errwatch-alerts runs
 					 * them over P series:10s */
 	struct config_web web;
+	struct config_delivery delivery;
 };
 
 /* The types of the schema's rows. */
@@ -155,6 +178,7 @@ enum config_type {
 	CONFIG_GLOBS,		/* a glob or a list of globs */
 	CONFIG_STRINGS,		/* a string or a list of strings */
 	CONFIG_BUCKETS,		/* {resolution: retention, ...} */
+	CONFIG_HEADERS,		/* {Name: value, ...}: HTTP headers */
 };
 
 struct config_ctx;

@@ -1,20 +1,27 @@
 #!/usr/bin/env bash
 # make demo: a private redis-server in a temp dir, generated logs written
 # in real time (with a Punishment spike), errwatchd following them, the
-# counts shown live from Redis; then everything it started is stopped.
+# counts shown live from Redis; once the spike is in Redis, errwatch-alerts
+# delivers it to a private Alertmanager (when prometheus-alertmanager is
+# installed; else straight to a webhook receiver the demo starts), firing
+# and then resolved; then everything it started is stopped.
 set -euo pipefail
 
 BUILD=${1:-build}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BIN=$SRC/$BUILD/errwatchd
 [ -x "$BIN" ] || BIN=$BUILD/errwatchd
+ABIN=$(dirname "$BIN")/errwatch-alerts
 D=$(mktemp -d /tmp/errwatch-demo.XXXXXX)
 SOCK=$D/redis.sock
-DPID="" WPID=""
+DPID="" WPID="" APID="" AMPID="" RPID=""
 
 cleanup() {
 	[ -n "$WPID" ] && kill "$WPID" 2>/dev/null || true
 	[ -n "${WEBPID:-}" ] && kill "$WEBPID" 2>/dev/null || true
+	[ -n "$APID" ] && kill -TERM "$APID" 2>/dev/null && wait "$APID" 2>/dev/null || true
+	[ -n "$AMPID" ] && kill -TERM "$AMPID" 2>/dev/null && wait "$AMPID" 2>/dev/null || true
+	[ -n "$RPID" ] && kill "$RPID" 2>/dev/null && wait "$RPID" 2>/dev/null || true
 	[ -n "$DPID" ] && kill -TERM "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null || true
 	redis-cli -s "$SOCK" shutdown nosave >/dev/null 2>&1 || true
 	rm -rf "$D"
@@ -45,6 +52,40 @@ alerts:
     - {match: Punishment, threshold: 30, window: 5s, severity: critical}
     - {match: "category:success", enabled: false}
 YAML
+
+# Where errwatch-alerts delivers: a webhook receiver (the tests' own), and
+# in front of it a private Alertmanager on loopback when one is installed.
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+python3 "$SRC/tests/integration/receiver.py" "$D/recv.port" "$D/recv.log" &
+RPID=$!
+for _ in $(seq 50); do [ -s "$D/recv.port" ] && break; sleep 0.1; done
+RPORT=$(cat "$D/recv.port")
+: >> "$D/recv.log"
+if command -v prometheus-alertmanager >/dev/null; then
+	AMPORT=$(free_port)
+	sed "s#url: http://127.0.0.1:5001/#url: http://127.0.0.1:$RPORT/#" \
+	    "$SRC/config/alertmanager.yml" > "$D/alertmanager.yml"
+	prometheus-alertmanager --config.file="$D/alertmanager.yml" \
+	    --storage.path="$D/am" --cluster.listen-address= \
+	    --web.listen-address="127.0.0.1:$AMPORT" > "$D/am.log" 2>&1 &
+	AMPID=$!
+	cat >> "$D/errwatch.yaml" <<YAML
+delivery:
+  alertmanager: ["http://127.0.0.1:$AMPORT"]
+  resend: 5s
+  dashboard_url: "http://127.0.0.1:8080/class/{name}"
+YAML
+	echo "== private Alertmanager on 127.0.0.1:$AMPORT (config/alertmanager.yml), webhook receiver on 127.0.0.1:$RPORT"
+else
+	cat >> "$D/errwatch.yaml" <<YAML
+delivery:
+  alertmanager: []
+  webhooks: [{url: "http://127.0.0.1:$RPORT/webhook"}]
+YAML
+	echo "== prometheus-alertmanager is not installed: errwatch-alerts posts to a webhook receiver on 127.0.0.1:$RPORT"
+fi
 
 echo "== errwatchd --check-config"
 "$BIN" --check-config -c "$D/errwatch.yaml"
@@ -96,6 +137,11 @@ for ((s = 0; s < 20; s++)); do
 	    awk -F'\t' '{ printf "   %-22s %6d\n", $1, $2 }'
 	active=$(rcli HLEN errwatch:alerts:active 2>/dev/null || echo 0)
 	[ "$active" != "0" ] && echo "   alerts firing: $(rcli HKEYS errwatch:alerts:active | tr '\n' ' ')"
+	if [ "$active" != "0" ] && [ -z "$APID" ]; then
+		echo "== the spike is in Redis: starting errwatch-alerts beside it"
+		"$ABIN" -c "$D/errwatch.yaml" 2> "$D/errwatch-alerts.log" &
+		APID=$!
+	fi
 done
 wait "$WPID" 2>/dev/null || true
 WPID=""
@@ -111,4 +157,47 @@ echo "== redis-cli HGETALL errwatch:stats:demo"
 rcli HGETALL errwatch:stats:demo | paste - - | sed 's/^/   /'
 echo "== the daemon's log"
 sed 's/^/   /' "$D/errwatchd.log"
-echo "== done: stopping errwatchd and redis-server"
+
+# notified STATUS: how many requests the receiver got with that status
+# (an Alertmanager notification's "status", or a webhook event's "event").
+notified() {
+	python3 - "$D/recv.log" "$1" <<'PY'
+import json, sys
+n = 0
+for l in open(sys.argv[1]):
+    b = json.loads(json.loads(l)["body"])
+    n += b.get("status", b.get("event")) == sys.argv[2]
+print(n)
+PY
+}
+echo
+echo "== waiting for the alert to be delivered, then resolved (at most 40 s)"
+for _ in $(seq 400); do
+	[ "$(notified resolved)" -ge 1 ] && break
+	sleep 0.1
+done
+if [ -n "$AMPID" ]; then
+	echo "== curl http://127.0.0.1:$AMPORT/api/v2/alerts (Alertmanager's view)"
+	curl -s "http://127.0.0.1:$AMPORT/api/v2/alerts" | python3 -c '
+import json, sys
+for a in json.load(sys.stdin):
+    print("   %s %s endsAt %s" % (a["status"]["state"],
+        json.dumps(a["labels"], sort_keys=True), a["endsAt"]))'
+fi
+echo "== what the webhook receiver got"
+python3 - "$D/recv.log" <<'PY'
+import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    b = json.loads(r["body"])
+    if "alerts" in b:
+        for a in b["alerts"]:
+            print("   %s %s: %s" % (r["path"], b["status"],
+                a["annotations"].get("description", "")))
+            print("      labels %s" % json.dumps(a["labels"], sort_keys=True))
+    else:
+        print("   %s %s: %s" % (r["path"], b["event"], json.dumps(b)))
+PY
+echo "== errwatch-alerts' log"
+sed 's/^/   /' "$D/errwatch-alerts.log"
+echo "== done: stopping errwatch-alerts, Alertmanager, the receiver, errwatchd and redis-server"

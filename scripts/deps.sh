@@ -3,15 +3,18 @@
 # skipping those already there. Idempotent and non-interactive.
 set -euo pipefail
 
-# The tests also need: systemd (systemd-analyze, service_unit.sh), lintian,
+# Build: libcurl (errwatch-alerts' HTTP), Jansson (reading alert JSON),
+# libmicrohttpd (errwatch-web); errwatch-web serves libjs-dygraphs. The
+# tests also need: systemd (systemd-analyze, service_unit.sh), lintian,
 # mandoc and man-db (the package and the manual pages, install.sh),
-# faketime (a wall clock stepped under the daemon); errwatch-web builds on
-# libmicrohttpd and jansson, serves libjs-dygraphs, and is tested with
-# chromium, curl and prometheus.
+# faketime (a wall clock stepped under the daemon), prometheus-alertmanager
+# and curl (errwatch-alerts' end-to-end tests and make demo), chromium and
+# prometheus (errwatch-web's browser and scrape tests).
 pkgs=(gcc make cmake pkg-config libuv1-dev libpcre2-dev libhiredis-dev
-      libyaml-dev libsystemd-dev redis-server redis-tools python3 procps valgrind cppcheck
-      systemd lintian mandoc man-db faketime
-      libmicrohttpd-dev libjansson-dev libjs-dygraphs chromium curl prometheus)
+      libyaml-dev libsystemd-dev libcurl4-openssl-dev libjansson-dev
+      libmicrohttpd-dev redis-server redis-tools python3 procps valgrind
+      cppcheck systemd lintian mandoc man-db faketime libjs-dygraphs
+      prometheus-alertmanager curl chromium prometheus)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

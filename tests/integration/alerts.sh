@@ -2,7 +2,7 @@
 # real file; numbers as SPEC §7 writes them (threshold 20, not 20.000); the firing entry is in Redis within 2 s of the line that
 # crossed the level (measured), the subscriber got the same JSON,
 # alerts:active has the field, and the resolved entry follows and removes
-# it. Then the example notifier reads both through a consumer group.
+# it. Then errwatch-alerts delivers both through its consumer group.
 . "$(dirname "$0")/lib.sh"
 
 alerts_are() {
@@ -63,14 +63,24 @@ wait "$SUBPID" 2>/dev/null || true
 for i in $(seq 1 60); do line 200 Success "s$i"; done >> "$LOGS/game.log"
 expect_count Success 60
 
-# The example notifier: both events, once, acknowledged.
-python3 "$EW_SRC/scripts/errwatch-alerts.py" --url "unix://$SOCK" --once \
-    > "$T/notify.out"
-[ "$(grep -c '"name": "Punishment"' "$T/notify.out")" = 2 ] ||
-	fail "notifier printed: $(cat "$T/notify.out")"
-python3 "$EW_SRC/scripts/errwatch-alerts.py" --url "unix://$SOCK" --once \
-    > "$T/notify2.out"
-[ ! -s "$T/notify2.out" ] || fail "notifier repeated acknowledged alerts"
+# errwatch-alerts reads both events through its consumer group, POSTs
+# each once to a webhook, and acknowledges them; a restart repeats none.
+start_receiver
+cat >> "$CFG" <<YAML
+delivery:
+  alertmanager: []
+  webhooks: [{url: "http://127.0.0.1:$RPORT/hook"}]
+YAML
+start_alerts
+wait_for 100 0.1 received_is '"/hook"' 2 || fail "webhook got $(received '"/hook"')"
+wait_for 50 0.1 pending_is errwatch-alerts 0 || fail "events left pending"
+grep '"/hook"' "$T/recv.log" | head -n 1 | grep -qF "$(printf '%s' "$active" |
+    python3 -c 'import json,sys; print(json.dumps(sys.stdin.read())[1:-1])')" ||
+	fail "the webhook body differs from the published JSON"
+stop_alerts
+start_alerts
+[ "$(received '"/hook"')" = 2 ] || fail "a restart repeated acknowledged alerts"
+stop_alerts
 [ "$(rc XLEN errwatch:alerts)" = 2 ] || fail "a Success alert was raised"
 stop_daemon
 echo "alerts: all passed"

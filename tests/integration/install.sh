@@ -72,6 +72,8 @@ want_files=$(printf '%s\n' '644 /etc/errwatch/errwatch.yaml' \
     '755 /usr/sbin/errwatch-web' \
     '644 /usr/share/errwatch/web/errwatch.css' \
     '644 /usr/share/errwatch/web/errwatch.js' \
+    '644 /lib/systemd/system/errwatch-alerts.service' \
+    '755 /usr/sbin/errwatch-alerts' \
     '644 /usr/share/doc/errwatch/README.md' \
     '644 /usr/share/errwatch/error-codes.tsv'; man_files /usr)
 want_files=$(printf '%s\n' "$want_files" | LC_ALL=C sort -k2)
@@ -86,8 +88,12 @@ cmp -s "$R/usr/share/errwatch/error-codes.tsv" "$EW_SRC/data/error-codes.tsv" ||
 	fail "installed table differs from data/error-codes.tsv"
 cmp -s "$R/etc/errwatch/errwatch.yaml" "$EW_SRC/config/errwatch.yaml" ||
 	fail "with prefix /usr the config must be installed unchanged"
-cmp -s "$R/lib/systemd/system/errwatch.service" "$EW_SRC/systemd/errwatch.service" ||
-	fail "with prefix /usr the unit must be installed unchanged"
+for u in errwatch errwatch-alerts; do
+	cmp -s "$R/lib/systemd/system/$u.service" "$EW_SRC/systemd/$u.service" ||
+		fail "with prefix /usr the unit $u must be installed unchanged"
+done
+grep -qx 'ExecStart=/usr/sbin/errwatch-alerts' \
+    "$R/lib/systemd/system/errwatch-alerts.service" || fail "alerts unit ExecStart"
 grep -qx 'ExecStart=/usr/sbin/errwatchd' "$R/lib/systemd/system/errwatch.service" ||
 	fail "unit ExecStart"
 grep -q '^table: /usr/share/errwatch/error-codes.tsv ' "$R/etc/errwatch/errwatch.yaml" ||
@@ -98,6 +104,9 @@ sed "s#^table: /usr/share/#table: $R/usr/share/#" \
     "$R/etc/errwatch/errwatch.yaml" > "$T/check.yaml"
 "$R/usr/sbin/errwatchd" --check-config -c "$T/check.yaml" > "$T/check.out" 2>&1 ||
 	{ cat "$T/check.out"; fail "installed config does not pass --check-config"; }
+"$R/usr/sbin/errwatch-alerts" --check-config -c "$T/check.yaml" \
+    > "$T/check.out" 2>&1 ||
+	{ cat "$T/check.out"; fail "errwatch-alerts --check-config of the installed config"; }
 # The manual pages: gzip -9n of the sources (no name, no time stamp).
 for f in "${pages[@]}"; do
 	b=$(basename "$f")
@@ -160,6 +169,8 @@ want2=$(printf '%s\n' "644 $P/etc/errwatch/errwatch.yaml" \
     "755 $P/sbin/errwatch-web" \
     "644 $P/share/errwatch/web/errwatch.css" \
     "644 $P/share/errwatch/web/errwatch.js" \
+    "644 $P/lib/systemd/system/errwatch-alerts.service" \
+    "755 $P/sbin/errwatch-alerts" \
     "644 $P/share/doc/errwatch/README.md" \
     "644 $P/share/errwatch/error-codes.tsv"; man_files "$P")
 want2=$(printf '%s\n' "$want2" | LC_ALL=C sort -k2)
@@ -173,6 +184,11 @@ grep -qx "ExecStart=$P/sbin/errwatchd" \
     "$T/opt$P/lib/systemd/system/errwatch.service" || fail "prefix $P: ExecStart"
 ! grep -q /usr/sbin/errwatchd "$T/opt$P/lib/systemd/system/errwatch.service" ||
 	fail "prefix $P: unit still names /usr/sbin/errwatchd"
+grep -qx "ExecStart=$P/sbin/errwatch-alerts" \
+    "$T/opt$P/lib/systemd/system/errwatch-alerts.service" ||
+	fail "prefix $P: errwatch-alerts ExecStart"
+! grep -q /usr/sbin/ "$T/opt$P/lib/systemd/system/errwatch-alerts.service" ||
+	fail "prefix $P: errwatch-alerts unit still names /usr/sbin"
 echo "install: prefix $P: files and paths moved"
 
 # --- 3. the .deb ------------------------------------------------------------
@@ -218,7 +234,7 @@ body=$(field Description | tail -n +2 | sed 's/^ //')
 depends=$(field Depends)
 # The runtime libraries; libsystemd0 once errwatchd links libsystemd (it
 # does as soon as the daemon calls notify_*; --as-needed drops it before).
-need="libc6 libuv1 libpcre2-8-0 libhiredis0.14 libyaml-0-2"
+need="libc6 libuv1 libpcre2-8-0 libhiredis0.14 libyaml-0-2 libcurl4 libjansson4"
 dpkg-deb --fsys-tarfile "$DEB" | tar -xf - -C "$T" ./usr/sbin/errwatchd
 if readelf -d "$T/usr/sbin/errwatchd" | grep -q 'NEEDED.*libsystemd\.so'; then
 	need="$need libsystemd0"

@@ -238,3 +238,132 @@ expect_le() {
 	c=$(count "$1")
 	[ "$c" -le "$2" ] || fail "count:total $1 = $c, more than the $2 written"
 }
+
+# --- errwatch-alerts (SPEC §13) ----------------------------------------
+# The helpers below start a webhook receiver (receiver.py), Debian's
+# prometheus-alertmanager and errwatch-alerts; every process they start
+# is in EXTRA_PIDS and killed by cleanup.
+: "${EW_ALERTS_BIN:=$(dirname "$EW_BIN")/errwatch-alerts}"
+EXTRA_PIDS=""
+APID=""
+
+cleanup_extra() {
+	local p
+	for p in $EXTRA_PIDS; do
+		kill -9 "$p" 2>/dev/null || true
+	done
+	for p in $EXTRA_PIDS; do	# gone before their files are removed
+		wait "$p" 2>/dev/null || true
+	done
+	if [ -n "$APID" ] && [ "${1:-0}" -ne 0 ]; then
+		echo "--- errwatch-alerts log (last 30 lines) ---"
+		tail -n 30 "$T/alerts.log" 2>/dev/null || true
+	fi
+}
+trap 'ew_rc=$?; cleanup_extra $ew_rc; (exit $ew_rc); cleanup' EXIT
+
+# free_port: a loopback TCP port nobody listens on now.
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_receiver: the test's webhook receiver; sets RPORT. Requests are
+# logged one JSON line each to $T/recv.log.
+start_receiver() {
+	rm -f "$T/recv.port"
+	python3 "$EW_SRC/tests/integration/receiver.py" "$T/recv.port" \
+	    "$T/recv.log" &
+	EXTRA_PIDS="$EXTRA_PIDS $!"
+	wait_for 100 0.05 test -s "$T/recv.port" || fail "receiver did not start"
+	RPORT=$(cat "$T/recv.port")
+	: >> "$T/recv.log"
+}
+
+# start_alertmanager [PORT]: Debian's prometheus-alertmanager on loopback
+# with config/alertmanager.yml as written, its webhook pointed at the
+# receiver; sets AMPORT and AMPID. Skips when it is not installed.
+start_alertmanager() {
+	command -v prometheus-alertmanager >/dev/null ||
+		skip "prometheus-alertmanager is not installed"
+	AMPORT=${1:-$(free_port)}
+	sed "s#url: http://127.0.0.1:5001/#url: http://127.0.0.1:$RPORT/#" \
+	    "$EW_SRC/config/alertmanager.yml" > "$T/alertmanager.yml"
+	mkdir -p "$T/am"
+	prometheus-alertmanager --config.file="$T/alertmanager.yml" \
+	    --storage.path="$T/am" --cluster.listen-address= \
+	    --web.listen-address="127.0.0.1:$AMPORT" >> "$T/am.log" 2>&1 &
+	AMPID=$!
+	EXTRA_PIDS="$EXTRA_PIDS $AMPID"
+	wait_for 100 0.1 curl -sf "http://127.0.0.1:$AMPORT/-/ready" ||
+		fail "alertmanager did not start: $(tail -n 5 "$T/am.log")"
+}
+
+stop_alertmanager() {
+	kill -TERM "$AMPID" 2>/dev/null || true
+	wait "$AMPID" 2>/dev/null || true
+}
+
+# start_alerts [CONFIG]: errwatch-alerts on $CFG (or CONFIG); sets APID
+# and waits until its group exists.
+start_alerts() {
+	"$EW_ALERTS_BIN" -c "${1:-$CFG}" ${ALERTS_ARGS:-} >> "$T/alerts.log" 2>&1 &
+	APID=$!
+	EXTRA_PIDS="$EXTRA_PIDS $APID"
+	wait_for 100 0.05 grep -q "consumer .*-$APID of group" "$T/alerts.log" ||
+		fail "errwatch-alerts did not start"
+}
+
+stop_alerts() {
+	local st=0
+	kill -TERM "$APID"
+	wait "$APID" || st=$?
+	[ $st -eq 0 ] || fail "errwatch-alerts exited $st on SIGTERM"
+}
+
+# xadd_event EVENT NAME HOST [FIELD VALUE ...]: one alert event in the
+# stream, as errwatchd writes it; prints its id.
+xadd_event() {
+	local ev=$1 name=$2 host=$3
+	shift 3
+	rc XADD errwatch:alerts '*' event "$ev" id "$host:1:$RANDOM" \
+	    name "$name" code 461 category account severity critical \
+	    host "$host" rule static match "$name" scope host window_s 60 \
+	    count 57 baseline 2.1 threshold 50 ts "$(date +%s%3N)" "$@"
+}
+
+# pending GROUP: entries read by GROUP and not acknowledged.
+pending() {
+	rc XPENDING errwatch:alerts "$1" | head -n 1
+}
+
+pending_is() {
+	[ "$(pending "$1")" = "$2" ]
+}
+
+# notes STATUS: Alertmanager notifications with that status ("firing",
+# "resolved") the receiver got.
+notes() {
+	python3 - "$T/recv.log" "$1" <<'PY'
+import json, sys
+n = 0
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r["path"] == "/alertmanager" and \
+            json.loads(r["body"]).get("status") == sys.argv[2]:
+        n += 1
+print(n)
+PY
+}
+
+notes_are() {
+	[ "$(notes "$1")" = "$2" ]
+}
+
+# received PATTERN: requests the receiver got whose JSON line matches.
+received() {
+	grep -c -- "$1" "$T/recv.log" || true
+}
+
+received_is() {
+	[ "$(received "$1")" = "$2" ]
+}

@@ -100,7 +100,7 @@ struct bad {
 static const struct bad bads[] = {
 	/* unknown keys: at the key */
 	{ "hots: a\n" INPUT, 1, 1, "unknown key \"hots\" (known: host, "
-	    "table, max_open_files, redis, inputs, alerts, web)" },
+	    "table, max_open_files, redis, inputs, alerts, web, delivery)" },
 	{ "redis:\n  urll: redis://x\n" INPUT, 2, 3,
 	    "redis: unknown key \"urll\"" },
 	{ "inputs:\n  - paths: [a.log]\n    pols: true\n", 3, 5,
@@ -263,6 +263,22 @@ static const struct bad bads[] = {
 	{ "host: \"a\xff\"\n" INPUT, 1, 9, "invalid YAML: invalid" },
 	{ INPUT "---\nhost: b\n", 4, 1,
 	    "expected one YAML document, found a second one" },
+	/* delivery (SPEC §13) */
+	{ INPUT "delivery:\n  alertmanager: [http://a:9093, ftp://b]\n",
+	    4, 33, "delivery.alertmanager: expected an http:// or https:// "
+	    "URL, got \"ftp://b\"" },
+	{ INPUT "delivery:\n  webhooks:\n    - {url: \"x y\"}\n", 5, 13,
+	    "delivery.webhooks[0].url: expected an http:// or https:// URL" },
+	{ INPUT "delivery:\n  webhooks: [{url: http://h, headers: "
+	    "{\"X A\": 1}}]\n", 4, 40,
+	    "delivery.webhooks[0].headers: expected an HTTP header name, got "
+	    "\"X A\"" },
+	{ INPUT "delivery:\n  webhooks: [{headers: {}}]\n", 4, 14,
+	    "delivery.webhooks[0]: missing required key \"url\"" },
+	{ INPUT "delivery:\n  resend: 500ms\n", 4, 11,
+	    "delivery.resend: must be at least 1s" },
+	{ INPUT "delivery:\n  silent_severity: \"very bad\"\n", 4, 20,
+	    "delivery.silent_severity: expected a word such as warning" },
 };
 
 static void
@@ -1023,6 +1039,14 @@ test_describe(void)
 		{ "web.listen", "\"127.0.0.1:8080\"" },
 		{ "web.assets", "\"/usr/share/errwatch/web\"" },
 		{ "web.refresh", "5s" },
+		{ "delivery.group", "\"errwatch-alerts\"" },
+		{ "delivery.alertmanager", "[http://127.0.0.1:9093]" },
+		{ "delivery.resend", "1m" },
+		{ "delivery.resolved_retention", "15m" },
+		{ "delivery.runbook_url", "\"\"" },
+		{ "delivery.dashboard_url", "\"\"" },
+		{ "delivery.silent_after", "3m" },
+		{ "delivery.silent_severity", "warning" },
 	};
 	struct config *cfg;
 	struct buf got = { NULL, 0, 0 }, exp = { NULL, 0, 0 };
