@@ -26,6 +26,7 @@
 #include "base.h"
 #include "config.h"
 #include "deliver.h"
+#include "fleetwatch.h"
 #include "httpc.h"
 #include "keys.h"
 #include "log.h"
@@ -71,6 +72,7 @@ struct alertd {
 	struct sink	*rd, *wr;
 	struct httpc	*http;
 	struct deliver	*dl;
+	struct fleetwatch *fleet;	/* SPEC §13: lease, fleet, silence */
 	struct notify	*notify;
 	struct target	*t;
 	size_t		 nt;
@@ -893,6 +895,33 @@ same_redis(const struct config *a, const struct config *b)
 	    strcmp(a->delivery.group, b->delivery.group) == 0;
 }
 
+/* The fleet duties' options from cfg (SPEC §13): alerts.fleet over
+ * P series:10s, and silent hosts from delivery. */
+static void
+fleet_opts(struct alertd *d, const struct setup *s,
+    struct fleetwatch_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->rules = &s->cfg->fleet;
+	o->table = s->table;
+	o->silent_after_ms = s->cfg->delivery.silent_after_ms;
+	o->silent_severity = s->cfg->delivery.silent_severity;
+	o->prefix = s->cfg->redis.prefix;
+	o->instance = d->consumer;	/* host name + pid: the lease's value */
+}
+
+/* Runs the fleet duties on the writer link (never the reader, which
+ * waits in XREADGROUP). */
+static int
+start_fleet(struct alertd *d, const struct setup *s, struct ew_err *err)
+{
+	struct fleetwatch_opts o;
+
+	fleet_opts(d, s, &o);
+	d->fleet = fleetwatch_create(&d->loop, d->wr, &o, err);
+	return d->fleet == NULL ? -1 : 0;
+}
+
 /* SPEC §10: all or nothing; a bad new config leaves the old running. */
 static int
 reload(struct alertd *d, char *msg, size_t msglen)
@@ -913,6 +942,8 @@ reload(struct alertd *d, char *msg, size_t msglen)
 			goto fail;
 		}
 		log_info("reload: new Redis settings, reconnecting");
+		fleetwatch_close(d->fleet);	/* it borrows d->wr */
+		d->fleet = NULL;
 		sink_close(d->rd);
 		sink_close(d->wr);
 		d->rd = rd;
@@ -924,6 +955,15 @@ reload(struct alertd *d, char *msg, size_t msglen)
 	}
 	make_targets(d, &s->cfg->delivery, &o);
 	deliver_reload(d->dl, &o);
+	if (d->fleet != NULL) {
+		struct fleetwatch_opts fo;
+
+		fleet_opts(d, s, &fo);
+		fleetwatch_reload(d->fleet, &fo);
+	} else if (start_fleet(d, s, &err) < 0) {
+		/* the same instance name: it takes the lease back at once */
+		log_err("reload: fleet duties: %s", err.msg);
+	}
 	if (d->setup->cfg->delivery.resend_ms != s->cfg->delivery.resend_ms)
 		uv_timer_start(&d->resend_timer, resend_timer_cb,
 		    s->cfg->delivery.resend_ms, s->cfg->delivery.resend_ms);
@@ -968,6 +1008,8 @@ static void
 finish(struct alertd *d)
 {
 	uv_timer_stop(&d->stop_timer);
+	fleetwatch_close(d->fleet);	/* before the link it borrows */
+	d->fleet = NULL;
 	sink_close(d->rd);
 	sink_close(d->wr);
 	d->rd = d->wr = NULL;
@@ -1048,7 +1090,8 @@ alertd_run(const char *config_path, struct ew_err *err)
 	uv_timer_init(&d->loop, &d->stop_timer);
 	if ((d->http = httpc_create(&d->loop, &ho, err)) == NULL ||
 	    (d->rd = make_sink(d, d->setup->cfg, true, err)) == NULL ||
-	    (d->wr = make_sink(d, d->setup->cfg, false, err)) == NULL) {
+	    (d->wr = make_sink(d, d->setup->cfg, false, err)) == NULL ||
+	    start_fleet(d, d->setup, err) < 0) {
 		res = ALERTD_FAIL;
 		goto out;
 	}
@@ -1070,6 +1113,7 @@ alertd_run(const char *config_path, struct ew_err *err)
 	notify_ready(d->notify);
 	uv_run(&d->loop, UV_RUN_DEFAULT);
 out:
+	fleetwatch_close(d->fleet);
 	sink_close(d->rd);
 	sink_close(d->wr);
 	httpc_close(d->http);
