@@ -158,7 +158,7 @@ host_obj(struct buf *b, const struct snapshot *f, const struct snapshot_host *h,
 	buf_puts(b, "{\"host\":");
 	str(b, &h->name);
 	buf_printf(b, ",\"heartbeat_age_s\":%" PRIu64 ",\"silent\":%s,"
-	    "\"lines_per_s\":", age, age > SNAPSHOT_SILENT_S ? "true" : "false");
+	    "\"lines_per_s\":", age, age > f->silent_after_s ? "true" : "false");
 	buf_num(b, snapshot_host_rate(f, h));
 	if (full) {
 		buf_puts(b, ",\"stats\":");

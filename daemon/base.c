@@ -168,14 +168,15 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when
- * the bytes there are not one (overlong forms and surrogates included). */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
+size_t
+ew_utf8_len(const void *p, size_t n)
 {
+	const unsigned char *s = p;
 	size_t len, i;
 	uint32_t cp;
 
+	if (n == 0)
+		return 0;
 	if (s[0] < 0x80)
 		return 1;
 	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
@@ -230,7 +231,7 @@ buf_json_str(struct buf *b, const char *s, size_t len)
 			run = ++i;
 			continue;
 		}
-		n = utf8_len(u + i, len - i);
+		n = ew_utf8_len(u + i, len - i);
 		if (n == 3 && c == 0xe2 && u[i + 1] == 0x80 &&
 		    (u[i + 2] == 0xa8 || u[i + 2] == 0xa9)) {
 			buf_append(b, s + run, i - run);

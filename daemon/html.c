@@ -15,37 +15,6 @@
 #include "snapshot.h"
 #include "html.h"
 
-size_t
-html_utf8_seq(const unsigned char *p, size_t n)
-{
-	uint32_t cp;
-	size_t len, i;
-
-	if (n == 0)
-		return 0;
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 void
 html_esc(struct buf *b, const char *s, size_t len)
 {
@@ -53,7 +22,7 @@ html_esc(struct buf *b, const char *s, size_t len)
 	size_t i = 0, n;
 
 	while (i < len) {
-		n = html_utf8_seq(p + i, len - i);
+		n = ew_utf8_len(p + i, len - i);
 		if (n == 0 || (n == 1 && ((p[i] < 0x20 && p[i] != '\t' &&
 		    p[i] != '\n') || p[i] == 0x7f))) {
 			buf_puts(b, "\xef\xbf\xbd");
@@ -322,12 +291,12 @@ host_row(struct buf *b, const struct snapshot *f, const struct snapshot_host *h)
 	uint64_t age = snapshot_host_age_s(f, h);
 	size_t i;
 
-	buf_printf(b, "<tr%s><td>", age > SNAPSHOT_SILENT_S ?
+	buf_printf(b, "<tr%s><td>", age > f->silent_after_s ?
 	    " class=\"silent\"" : "");
 	link_to(b, "host", &h->name);
 	buf_puts(b, "</td><td class=\"age\">");
 	put_age(b, age);
-	if (age > SNAPSHOT_SILENT_S)
+	if (age > f->silent_after_s)
 		buf_puts(b, " <strong>silent</strong>");
 	buf_puts(b, "</td><td class=\"n\">");
 	buf_num(b, snapshot_host_rate(f, h));
@@ -347,7 +316,7 @@ hosts(struct buf *b, const struct snapshot *f)
 	size_t i, silent = 0;
 
 	for (i = 0; i < f->nhosts; i++)
-		if (snapshot_host_age_s(f, &f->hosts[i]) > SNAPSHOT_SILENT_S)
+		if (snapshot_host_age_s(f, &f->hosts[i]) > f->silent_after_s)
 			silent++;
 	buf_printf(b, "<section id=\"hosts\" class=\"live\"><h2>Hosts: %zu"
 	    "%s", f->nhosts, silent > 0 ? ", " : "");
@@ -488,7 +457,7 @@ html_host(struct buf *b, const struct snapshot *f, const char *name,
 	} else {
 		buf_puts(b, "<table><tbody><tr><th>heartbeat</th><td>");
 		put_age(b, snapshot_host_age_s(f, h));
-		if (snapshot_host_age_s(f, h) > SNAPSHOT_SILENT_S)
+		if (snapshot_host_age_s(f, h) > f->silent_after_s)
 			buf_puts(b, " <strong>silent</strong>");
 		buf_puts(b, "</td></tr><tr><th>lines/s</th><td class=\"n\">");
 		buf_num(b, snapshot_host_rate(f, h));

@@ -19,7 +19,7 @@ metrics_label(struct buf *b, const char *s, size_t len)
 	size_t i = 0, n;
 
 	while (i < len) {
-		n = html_utf8_seq(p + i, len - i);
+		n = ew_utf8_len(p + i, len - i);
 		if (n == 0) {
 			buf_puts(b, "\xef\xbf\xbd");
 			i++;

@@ -20,11 +20,12 @@
 static const uint64_t window_s[SNAPSHOT_WINDOWS] = { 600, 3600, 86400 };
 
 struct snapshot *
-snapshot_create(uint64_t now_ms)
+snapshot_create(uint64_t now_ms, uint64_t silent_after_s)
 {
 	struct snapshot *f = xcalloc(1, sizeof(*f));
 
 	f->now_ms = now_ms;
+	f->silent_after_s = silent_after_s;
 	f->redis_ok = true;
 	return f;
 }

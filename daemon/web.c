@@ -65,6 +65,7 @@ struct web {
 	char			*prefix;
 	char			*assets;
 	uint64_t		 refresh_ms;
+	uint64_t		 silent_after_s;	/* delivery.silent_after */
 	struct config_bucket	 buckets[CONFIG_MAX_BUCKETS];
 	size_t			 nbuckets;
 	char			 status[128];
@@ -653,7 +654,7 @@ snap_start(struct web *w, const char *key, enum route_kind kind,
 
 	sn->w = w;
 	snprintf(sn->key, sizeof(sn->key), "%s", key);
-	sn->data = snapshot_create(ew_wall_ms());
+	sn->data = snapshot_create(ew_wall_ms(), w->silent_after_s);
 	sn->taken_ms = now;
 	sn->refs = 2;	/* the list's, and ours until the sends are out */
 	sn->next = w->snaps;
@@ -910,6 +911,7 @@ copy_config(struct web *w, const struct config *cfg)
 	w->prefix = xstrdup(cfg->redis.prefix);
 	w->assets = xstrdup(cfg->web.assets);
 	w->refresh_ms = cfg->web.refresh_ms;
+	w->silent_after_s = cfg->delivery.silent_after_ms / 1000;
 	w->nbuckets = cfg->redis.nbuckets;
 	memcpy(w->buckets, cfg->redis.buckets, sizeof(w->buckets));
 }

@@ -69,6 +69,10 @@ void	 buf_printf(struct buf *b, const char *fmt, ...) EW_PRINTF(2, 3);
  * inside an HTML <script> too; every byte that is not part of valid UTF-8
  * becomes U+FFFD. Any bytes give valid JSON. */
 void	 buf_json_str(struct buf *b, const char *s, size_t len);
+/* Length of the valid UTF-8 sequence at p (n bytes left), or 0 when the
+ * bytes there are not one: overlong forms, surrogates and code points
+ * past U+10FFFF are invalid. The one UTF-8 check of the tree. */
+size_t	 ew_utf8_len(const void *p, size_t n);
 /* Appends v as a person writes it (SPEC §7): a whole number without a
  * decimal point ("10"), any other with at most 3 decimals and no trailing
  * zeros ("48.1", "0.001"); NaN and infinities as "0". */

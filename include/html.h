@@ -19,10 +19,6 @@ struct html_opts {
 	const char	*redis_error;	/* NULL: Redis answered; else shown */
 };
 
-/* Length of the valid UTF-8 sequence at p (n bytes left), 0 when p does
- * not start one. Overlongs, surrogates and code points past U+10FFFF are
- * invalid. */
-size_t	 html_utf8_seq(const unsigned char *p, size_t n);
 /* Appends s escaped for HTML text and quoted attribute values: & < > " '
  * become references, control bytes but \t and \n and every byte that is
  * not valid UTF-8 become U+FFFD. */

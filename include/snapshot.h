@@ -20,7 +20,6 @@ struct config_bucket;
 #define SNAPSHOT_WINDOWS		3	/* 10 min, 1 h, 24 h */
 #define SNAPSHOT_WINDOW_BUCKETS	60	/* at most, per window */
 #define SNAPSHOT_EVENTS		50	/* alert events shown */
-#define SNAPSHOT_SILENT_S		60	/* heartbeat older: a silent host */
 
 /* A field and its value, borrowed from a reply. */
 struct snapshot_kv {
@@ -88,6 +87,9 @@ struct snapshot_point {
 
 struct snapshot {
 	uint64_t		 now_ms;	/* wall clock of the snapshot */
+	uint64_t		 silent_after_s;	/* delivery.silent_after:
+						 * an older heartbeat is a
+						 * silent host (SPEC §13) */
 	bool			 redis_ok;	/* every reply came */
 	struct snapshot_class	*classes;	/* sorted by total, largest first
 						 * once snapshot_finish ran */
@@ -107,7 +109,7 @@ struct snapshot {
 };
 
 /* An empty snapshot taken at now_ms (wall clock). */
-struct snapshot	*snapshot_create(uint64_t now_ms);
+struct snapshot	*snapshot_create(uint64_t now_ms, uint64_t silent_after_s);
 /* NULL: no-op. */
 void		 snapshot_destroy(struct snapshot *f);
 

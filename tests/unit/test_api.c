@@ -12,7 +12,7 @@
 static struct snapshot *
 small(void)
 {
-	struct snapshot *f = snapshot_create(1700000010000ULL);
+	struct snapshot *f = snapshot_create(1700000010000ULL, 60);
 	struct snapshot_kv kv;
 	static const char alert[] = "{\"event\":\"firing\",\"id\":\"h:1:0\","
 	    "\"name\":\"Punishment\",\"host\":\"h\",\"severity\":\"critical\","

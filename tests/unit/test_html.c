@@ -74,7 +74,7 @@ main(void)
 	}
 
 	/* A hostile host and unclassified value: text, never markup. */
-	f = snapshot_create(1700000060000ULL);
+	f = snapshot_create(1700000060000ULL, 60);
 	kv[0] = (struct snapshot_kv){ HOSTILE "</script>", 37, "1700000000", 10 };
 	snapshot_add_hosts(f, kv, 1);
 	kv[0] = (struct snapshot_kv){ "\"onmouseover=x", 14, "3", 1 };
@@ -105,7 +105,7 @@ main(void)
 	snapshot_destroy(f);
 
 	/* Redis down: the page says so. */
-	f = snapshot_create(0);
+	f = snapshot_create(0, 60);
 	o.redis_error = "connection refused";
 	buf_reset(&b);
 	html_host(&b, f, "h<1>", 4, &o);

@@ -67,7 +67,7 @@ main(void)
 		CHECK_MEM_EQ(b.p, b.len, labels[i].out,
 		    strlen(labels[i].out));
 	}
-	f = snapshot_create(1700000007000ULL);
+	f = snapshot_create(1700000007000ULL, 60);
 	kv = (struct snapshot_kv){ "Punishment", 10, code, sizeof(code) - 1 };
 	snapshot_add_codes(f, &kv, 1);
 	kv = (struct snapshot_kv){ "Punishment", 10, "30", 2 };

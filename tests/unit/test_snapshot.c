@@ -51,7 +51,7 @@ main(void)
 	CHECK_UINT_EQ(snapshot_window_buckets(&buckets[2], 1, 0, 1700000005,
 	    starts, &res), 0);
 
-	f = snapshot_create(1700000000000ULL);
+	f = snapshot_create(1700000000000ULL, 60);
 	kv[0] = (struct snapshot_kv){ "A", 1, "5", 1 };
 	kv[1] = (struct snapshot_kv){ "B", 1, "x7", 2 };	/* not a count */
 	kv[2] = (struct snapshot_kv){ "C", 1, "18446744073709551615", 20 };
@@ -79,7 +79,7 @@ main(void)
 	snapshot_destroy(f);
 
 	/* stats kept as text: a version is not a count */
-	f = snapshot_create(1700000100000ULL);
+	f = snapshot_create(1700000100000ULL, 60);
 	kv[0] = (struct snapshot_kv){ "h", 1, "1700000090", 10 };
 	snapshot_add_hosts(f, kv, 1);
 	kv[0] = (struct snapshot_kv){ "version", 7, "0.1.0", 5 };
@@ -93,7 +93,7 @@ main(void)
 	snapshot_destroy(f);
 
 	/* series points: one count per class, _total skipped */
-	f = snapshot_create(0);
+	f = snapshot_create(0, 60);
 	kv[0] = (struct snapshot_kv){ "A", 1, "2", 1 };
 	kv[1] = (struct snapshot_kv){ "_total", 6, "2", 1 };
 	snapshot_add_point(f, "1000-1", 6, kv, 2);
