@@ -670,6 +670,48 @@ test_inode_reuse(void)
 	free(a1);
 }
 
+/* The same with heads of full fingerprint length (TAILER_FP_LEN bytes
+ * and more, old file and new): the new file differs from the closed one
+ * in its head, not in how much of it the fingerprint covers. Its content
+ * is written at once, as a writer that creates a file and writes a block
+ * does before the scan sees it; shorter and longer than the old file. */
+static void
+test_inode_reuse_long(void)
+{
+	static const int newer[] = { 25, 60 };	/* lines; the old had 40 */
+	struct opts o = { 0 };
+	struct fx x;
+	char *a, *a1;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(newer); i++) {
+		fx_open(&x, "reuse-long", &o);
+		a = lpath(&x, "app.log");
+		a1 = lpath(&x, "app-1.log");
+		add_lines(a, 40, "461", "Punishment");
+		CHECK(file_size(a) > 1024);
+		fx_start(&x);
+		fx_run(&x, 1);
+		CHECK(rename(a, a1) == 0);
+		fx_run(&x, 6);		/* rotated, drained and closed */
+		CHECK_UINT_EQ(follow_open_files(x.fl), 0);
+		CHECK_INT_EQ(sent_offset(&x, a1), file_size(a1));
+		/* a new file on the inode, more than a fingerprint long at
+		 * the first scan that sees it */
+		put(a1, "", O_TRUNC);
+		add_lines(a1, newer[i], "500", "InternalError");
+		CHECK(file_size(a1) > 1024);
+		fx_run(&x, 2);
+		CHECK_UINT_EQ(count(&x, "InternalError"), (uint64_t)newer[i]);
+		CHECK_UINT_EQ(count(&x, "Punishment"), 40);
+		CHECK_INT_EQ(sent_offset(&x, a1), file_size(a1));
+		CHECK_UINT_EQ(follow_open_files(x.fl), 1);
+		fx_close(&x);
+		free(a);
+		free(a1);
+	}
+}
+
 /* max_open_files: idle files give up their descriptors and are reopened
  * by identity when they grow; a parked file that goes is retired with
  * its held line counted and its offset sent. */
@@ -930,6 +972,7 @@ main(void)
 	test_partial_line();
 	test_eacces();
 	test_inode_reuse();
+	test_inode_reuse_long();
 	test_max_open();
 	test_exclude();
 	test_long_lines_live();
