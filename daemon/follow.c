@@ -195,6 +195,16 @@ id_hash(uint64_t dev, uint64_t ino)
 	return ew_hash(k, sizeof(k));
 }
 
+/* True if a and b name one inode, whatever their heads hold: the
+ * question of which entry a path's file belongs to, and of whether a path
+ * still names it. Whether it is the same file (SPEC §6 identity: the
+ * fingerprint too) is another question, answered by reading its head. */
+static bool
+same_inode(const struct tailer_id *a, const struct tailer_id *b)
+{
+	return a->dev == b->dev && a->ino == b->ino;
+}
+
 static struct followed *
 find_file(struct follow *fl, uint64_t dev, uint64_t ino)
 {
@@ -205,7 +215,7 @@ find_file(struct follow *fl, uint64_t dev, uint64_t ino)
 	    n = hmap_next_same(n)) {
 		struct followed *f = container_of(n, struct followed, node);
 
-		if (tailer_id_same(tailer_id(f->t), &id))
+		if (same_inode(tailer_id(f->t), &id))
 			return f;
 	}
 	return NULL;
@@ -563,10 +573,12 @@ reopen_closed(struct follow *fl, struct followed *f, size_t input,
 	if (!other && !tailer_has_head(f->t, tailer_id(f->t)))
 		other = true;
 	if (other) {
-		/* another file: nothing of it was read */
+		/* another file: nothing of it was read. The path must still
+		 * name the inode (not another file since the scan); its head
+		 * differs from the closed file's by what other says, so
+		 * the fingerprint is no test here. */
 		t = tailer_open(path, max_line, &err);
-		if (t == NULL || !tailer_id_same(tailer_id(t),
-		    tailer_id(f->t))) {
+		if (t == NULL || !same_inode(tailer_id(t), tailer_id(f->t))) {
 			tailer_destroy(t);
 			tailer_park(f->t);
 			return;
