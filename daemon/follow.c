@@ -549,7 +549,8 @@ open_ok(struct follow *fl, const char *path)
 }
 
 /* A closed (retired) file shows up again. Grown, with the head it had
- * when closed: a slow writer went on, read on from the stored offset.
+ * when closed: a slow writer went on, read on from where it stopped (from
+ * the stored offset after a CONFLICT: where Redis says it stopped).
  * Shorter, or another head (or it was empty): not what we read (a new
  * file on the reused inode, a copytruncate copy among them, or truncated
  * since): a new file of this input, with a tailer of its own, placed as
@@ -592,9 +593,18 @@ reopen_closed(struct follow *fl, struct followed *f, size_t input,
 		f->copy_of = NULL;
 	}
 	f->quiet_since = 0;
-	f->placed = false;
 	/* never start_at end: whatever it holds now came after our start */
 	f->initial = false;
+	if (!other && f->placed) {
+		/* No CONFLICT since it closed: its own position is the one
+		 * agg moved last (acknowledged, in flight or pending), and
+		 * the stored record may be older than that: placed there,
+		 * the lines between would count twice (SPEC §8). */
+		f->state = FILE_DRAINING;
+		log_info("%s: grew after it was closed, reading on", path);
+		return;
+	}
+	f->placed = false;
 	f->state = FILE_ACTIVE;
 	if (fl->offsets_loaded && place(fl, f) && !other) {
 		f->state = FILE_DRAINING;
