@@ -195,6 +195,16 @@ id_hash(uint64_t dev, uint64_t ino)
 	return ew_hash(k, sizeof(k));
 }
 
+/* True if a and b name one inode, whatever their heads hold: the
+ * question of which entry a path's file belongs to, and of whether a path
+ * still names it. Whether it is the same file (SPEC §6 identity: the
+ * fingerprint too) is another question, answered by reading its head. */
+static bool
+same_inode(const struct tailer_id *a, const struct tailer_id *b)
+{
+	return a->dev == b->dev && a->ino == b->ino;
+}
+
 static struct followed *
 find_file(struct follow *fl, uint64_t dev, uint64_t ino)
 {
@@ -205,7 +215,7 @@ find_file(struct follow *fl, uint64_t dev, uint64_t ino)
 	    n = hmap_next_same(n)) {
 		struct followed *f = container_of(n, struct followed, node);
 
-		if (tailer_id_same(tailer_id(f->t), &id))
+		if (same_inode(tailer_id(f->t), &id))
 			return f;
 	}
 	return NULL;
@@ -539,7 +549,8 @@ open_ok(struct follow *fl, const char *path)
 }
 
 /* A closed (retired) file shows up again. Grown, with the head it had
- * when closed: a slow writer went on, read on from the stored offset.
+ * when closed: a slow writer went on, read on from where it stopped (from
+ * the stored offset after a CONFLICT: where Redis says it stopped).
  * Shorter, or another head (or it was empty): not what we read (a new
  * file on the reused inode, a copytruncate copy among them, or truncated
  * since): a new file of this input, with a tailer of its own, placed as
@@ -563,10 +574,12 @@ reopen_closed(struct follow *fl, struct followed *f, size_t input,
 	if (!other && !tailer_has_head(f->t, tailer_id(f->t)))
 		other = true;
 	if (other) {
-		/* another file: nothing of it was read */
+		/* another file: nothing of it was read. The path must still
+		 * name the inode (not another file since the scan); its head
+		 * differs from the closed file's by what other says, so
+		 * the fingerprint is no test here. */
 		t = tailer_open(path, max_line, &err);
-		if (t == NULL || !tailer_id_same(tailer_id(t),
-		    tailer_id(f->t))) {
+		if (t == NULL || !same_inode(tailer_id(t), tailer_id(f->t))) {
 			tailer_destroy(t);
 			tailer_park(f->t);
 			return;
@@ -580,9 +593,18 @@ reopen_closed(struct follow *fl, struct followed *f, size_t input,
 		f->copy_of = NULL;
 	}
 	f->quiet_since = 0;
-	f->placed = false;
 	/* never start_at end: whatever it holds now came after our start */
 	f->initial = false;
+	if (!other && f->placed) {
+		/* No CONFLICT since it closed: its own position is the one
+		 * agg moved last (acknowledged, in flight or pending), and
+		 * the stored record may be older than that: placed there,
+		 * the lines between would count twice (SPEC §8). */
+		f->state = FILE_DRAINING;
+		log_info("%s: grew after it was closed, reading on", path);
+		return;
+	}
+	f->placed = false;
 	f->state = FILE_ACTIVE;
 	if (fl->offsets_loaded && place(fl, f) && !other) {
 		f->state = FILE_DRAINING;

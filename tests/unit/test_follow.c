@@ -189,19 +189,13 @@ note_field(struct fx *x, const char *field, const char *value)
 	x->value[i] = xstrdup(value);
 }
 
-/* A flush that Redis took: the batch's counts and offsets are noted. */
+/* Redis took batch b (the one in flight): its counts and offsets are
+ * noted and committed, as the daemon does on OK. */
 static void
-fx_flush(struct fx *x)
+fx_commit(struct fx *x, const struct batch *b)
 {
-	const struct batch *b = agg_cut(x->agg, x->wall);
-	uint64_t fresh[ARRAY_SIZE(x->fresh)];
 	size_t i, c;
 
-	follow_take_fresh(x->fl, fresh, x->ncls);
-	for (c = 0; c < x->ncls; c++)
-		x->fresh[c] += fresh[c];
-	if (b == NULL)
-		return;
 	for (i = 0; i < b->ncells; i++)
 		for (c = 0; c < x->ncls; c++)
 			x->count[c] += tally_get(b->cells[i].counts, c);
@@ -209,6 +203,21 @@ fx_flush(struct fx *x)
 		note_field(x, b->offsets[i].field, b->offsets[i].next);
 	follow_committed(x->fl, b);
 	agg_commit(x->agg);
+}
+
+/* A flush that Redis took at once. */
+static void
+fx_flush(struct fx *x)
+{
+	const struct batch *b = agg_cut(x->agg, x->wall);
+	uint64_t fresh[ARRAY_SIZE(x->fresh)];
+	size_t c;
+
+	follow_take_fresh(x->fl, fresh, x->ncls);
+	for (c = 0; c < x->ncls; c++)
+		x->fresh[c] += fresh[c];
+	if (b != NULL)
+		fx_commit(x, b);
 }
 
 /* ms of both clocks pass; the safety net looks when rescan is set; then
@@ -670,6 +679,100 @@ test_inode_reuse(void)
 	free(a1);
 }
 
+/* The same with heads of full fingerprint length (TAILER_FP_LEN bytes
+ * and more, old file and new): the new file differs from the closed one
+ * in its head, not in how much of it the fingerprint covers. Its content
+ * is written at once, as a writer that creates a file and writes a block
+ * does before the scan sees it; shorter and longer than the old file. */
+static void
+test_inode_reuse_long(void)
+{
+	static const int newer[] = { 25, 60 };	/* lines; the old had 40 */
+	struct opts o = { 0 };
+	struct fx x;
+	char *a, *a1;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(newer); i++) {
+		fx_open(&x, "reuse-long", &o);
+		a = lpath(&x, "app.log");
+		a1 = lpath(&x, "app-1.log");
+		add_lines(a, 40, "461", "Punishment");
+		CHECK(file_size(a) > 1024);
+		fx_start(&x);
+		fx_run(&x, 1);
+		CHECK(rename(a, a1) == 0);
+		fx_run(&x, 6);		/* rotated, drained and closed */
+		CHECK_UINT_EQ(follow_open_files(x.fl), 0);
+		CHECK_INT_EQ(sent_offset(&x, a1), file_size(a1));
+		/* a new file on the inode, more than a fingerprint long at
+		 * the first scan that sees it */
+		put(a1, "", O_TRUNC);
+		add_lines(a1, newer[i], "500", "InternalError");
+		CHECK(file_size(a1) > 1024);
+		fx_run(&x, 2);
+		CHECK_UINT_EQ(count(&x, "InternalError"), (uint64_t)newer[i]);
+		CHECK_UINT_EQ(count(&x, "Punishment"), 40);
+		CHECK_INT_EQ(sent_offset(&x, a1), file_size(a1));
+		CHECK_UINT_EQ(follow_open_files(x.fl), 1);
+		fx_close(&x);
+		free(a);
+		free(a1);
+	}
+}
+
+/* A closed file that grows again while the batch with its last move is
+ * still in flight (Redis slow to answer, or away): it reads on from
+ * where it stopped, not from the record Redis held before that batch
+ * (the lines between were counted once already, SPEC §8). */
+static void
+test_reopen_inflight(void)
+{
+	struct opts o = { 0 };
+	const struct batch *b;
+	struct fx x;
+	char *a, *a1;
+	int i;
+
+	fx_open(&x, "reopen-inflight", &o);
+	a = lpath(&x, "app.log");
+	a1 = lpath(&x, "app-1.log");
+	add_lines(a, 3, "461", "Punishment");
+	fx_start(&x);
+	fx_run(&x, 1);
+	CHECK(rename(a, a1) == 0);
+	fx_run(&x, 6);			/* rotated, drained and closed */
+	CHECK_UINT_EQ(follow_open_files(x.fl), 0);
+	/* a slow writer: read, and cut into a batch whose reply is late */
+	add_lines(a1, 2, "461", "Punishment");
+	x.mono += TICK_MS;
+	x.wall += TICK_MS;
+	follow_rescan(x.fl, x.mono, x.wall);
+	follow_read(x.fl, x.mono, x.wall, false);
+	b = agg_cut(x.agg, x.wall);
+	CHECK(b != NULL);
+	for (i = 0; i < 6; i++) {	/* quiet again: closed */
+		x.mono += TICK_MS;
+		x.wall += TICK_MS;
+		follow_rescan(x.fl, x.mono, x.wall);
+		follow_read(x.fl, x.mono, x.wall, false);
+	}
+	CHECK_UINT_EQ(follow_open_files(x.fl), 0);
+	/* it grows once more before the reply comes */
+	add_lines(a1, 1, "461", "Punishment");
+	x.mono += TICK_MS;
+	x.wall += TICK_MS;
+	follow_rescan(x.fl, x.mono, x.wall);
+	follow_read(x.fl, x.mono, x.wall, false);
+	fx_commit(&x, b);
+	fx_run(&x, 2);
+	CHECK_UINT_EQ(count(&x, "Punishment"), 6);
+	CHECK_INT_EQ(sent_offset(&x, a1), file_size(a1));
+	fx_close(&x);
+	free(a);
+	free(a1);
+}
+
 /* max_open_files: idle files give up their descriptors and are reopened
  * by identity when they grow; a parked file that goes is retired with
  * its held line counted and its offset sent. */
@@ -930,6 +1033,8 @@ main(void)
 	test_partial_line();
 	test_eacces();
 	test_inode_reuse();
+	test_inode_reuse_long();
+	test_reopen_inflight();
 	test_max_open();
 	test_exclude();
 	test_long_lines_live();
