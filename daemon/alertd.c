@@ -932,7 +932,7 @@ reload(struct alertd *d, char *msg, size_t msglen)
 	struct setup *s;
 
 	log_info("reload: loading %s", d->config_path);
-	if ((s = setup_load(d->config_path, &err)) == NULL)
+	if ((s = setup_load(d->config_path, 0, &err)) == NULL)
 		goto fail;
 	if (!same_redis(d->setup->cfg, s->cfg)) {
 		if ((rd = make_sink(d, s->cfg, true, &err)) == NULL ||
@@ -1072,7 +1072,7 @@ alertd_run(const char *config_path, struct ew_err *err)
 
 	uv_loop_init(&d->loop);
 	d->config_path = config_path;
-	if ((d->setup = setup_load(config_path, err)) == NULL) {
+	if ((d->setup = setup_load(config_path, 0, err)) == NULL) {
 		res = ALERTD_CONFIG;
 		goto out;
 	}

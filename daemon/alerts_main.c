@@ -38,7 +38,7 @@ static int
 run_check(const char *path)
 {
 	struct ew_err err = { 0 };
-	struct setup *s = setup_load(path, &err);
+	struct setup *s = setup_load(path, 0, &err);
 	struct buf b = { NULL, 0, 0 };
 
 	if (s == NULL) {

@@ -147,8 +147,10 @@ static const struct config_key schema[] = {
 	{ "redis.buckets", CONFIG_BUCKETS, "{10s: 6h, 1m: 48h, 1h: 90d}",
 	    "resolution: retention of the time buckets",
 	    LIST_OF(config_redis, buckets, nbuckets, config_bucket) },
+	/* not required here: errwatchd asks for it (setup_load's
+	 * SETUP_INPUTS), the fleet programs read no log */
 	{ "inputs", CONFIG_LIST, NULL, "the files to follow",
-	    .flags = CONFIG_F_REQUIRED | CONFIG_F_NONEMPTY,
+	    .flags = CONFIG_F_NONEMPTY,
 	    LIST_OF(config, inputs, ninputs, config_input),
 	    .what = "input", .init = init_input, .check = check_input },
 	{ "inputs[].name", CONFIG_NAME, NULL,

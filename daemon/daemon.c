@@ -419,7 +419,7 @@ reload_config(struct daemon *d, char *msg, size_t msglen)
 	size_t *map, uncl;
 
 	log_info("reload: loading %s", d->config_path);
-	s = setup_load(d->config_path, &err);
+	s = setup_load(d->config_path, SETUP_INPUTS, &err);
 	if (s == NULL) {
 		ew_err_format(&err, msg, msglen);
 		log_err("reload: %s; keeping the running config", msg);
@@ -505,7 +505,7 @@ daemon_run(const char *config_path, bool once, struct ew_err *err)
 	d->result = DAEMON_FAIL;
 	raise_nofile();
 	uv_loop_init(&d->loop);
-	d->setup = setup_load(config_path, err);
+	d->setup = setup_load(config_path, SETUP_INPUTS, err);
 	if (d->setup == NULL) {
 		res = DAEMON_CONFIG;
 		goto out;

@@ -153,7 +153,7 @@ static int
 run_check(const char *path)
 {
 	struct ew_err err = { 0 };
-	struct setup *s = setup_load(path, &err);
+	struct setup *s = setup_load(path, SETUP_INPUTS, &err);
 	struct buf b = { NULL, 0, 0 };
 	size_t i, n, nfiles = 0, npat = 0;
 
@@ -185,7 +185,7 @@ run_scan(const char *path, const char *input, bool json, char **files,
 {
 	struct ew_err err = { 0 };
 	struct scan_opts o = { input, json, files, nfiles, stdout };
-	struct setup *s = setup_load(path, &err);
+	struct setup *s = setup_load(path, SETUP_INPUTS, &err);
 	enum scan_result r;
 
 	if (s == NULL) {

@@ -43,7 +43,7 @@ check_rules(const struct config *cfg, const struct config_alerts *a,
 }
 
 struct setup *
-setup_load(const char *path, struct ew_err *err)
+setup_load(const char *path, unsigned need, struct ew_err *err)
 {
 	struct setup *s = xcalloc(1, sizeof(*s));
 	struct ew_err terr = { 0 };
@@ -52,6 +52,12 @@ setup_load(const char *path, struct ew_err *err)
 	s->cfg = config_load(path, err);
 	if (s->cfg == NULL)
 		goto fail;
+	if ((need & SETUP_INPUTS) && s->cfg->ninputs == 0) {
+		/* where the key belongs: the top of the file */
+		ew_err_set(err, s->cfg->path, 1, 1, "inputs: missing required "
+		    "key: the files to follow");
+		goto fail;
+	}
 	s->table = table_load(s->cfg->table, &terr);
 	if (s->table == NULL) {
 		char msg[EW_ERR_MSG + EW_ERR_FILE + 32];

@@ -26,11 +26,19 @@ struct setup {
 	struct matcher	**matchers;	/* one per cfg->inputs[i] */
 };
 
+/* setup_load's flags: what the program needs beyond what all need. */
+enum setup_need {
+	SETUP_INPUTS = 1 << 0,	/* errwatchd: at least one input; the
+				 * fleet programs read no log (SPEC §13,
+				 * §14: inputs is not required by them) */
+};
+
 /* Loads path and makes every check a program makes at start (SPEC §2):
  * the config (Redis URL, password file included), the table and its size,
- * the patterns, the rules against the table. On failure NULL with err at
- * file:line:column. */
-struct setup	*setup_load(const char *path, struct ew_err *err);
+ * the patterns, the rules against the table, and what need asks for. On
+ * failure NULL with err at file:line:column. */
+struct setup	*setup_load(const char *path, unsigned need,
+		    struct ew_err *err);
 void		 setup_destroy(struct setup *s);
 /* The config path to use: cli (-c) if set, else $ERRWATCH_CONFIG, else
  * the default. */

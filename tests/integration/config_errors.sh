@@ -164,6 +164,25 @@ printf '%s\n' "table: $TABLE" "inputs: [{paths: [/tmp/x.log]}]" "alerts:" \
 "$EW_BIN" --check-config -c "$T/both.yaml" >/dev/null ||
 	fail "a spike and a drop rule for one match"
 
+# No inputs: errwatchd needs them (78 at the top of the file); the fleet
+# programs read no log and accept the same file (SPEC §13, §14).
+printf '%s\n' "table: $TABLE" "redis: {url: 'redis://127.0.0.1:6379/0'}" \
+    > "$T/fleet.yaml"
+check_file_no_inputs() {
+	local out st=0
+	out=$("$EW_BIN" --check-config -c "$T/fleet.yaml" 2>&1) || st=$?
+	[ $st -eq 78 ] || fail "no inputs: errwatchd exit $st, want 78 ($out)"
+	case $out in
+	*"$T/fleet.yaml:1:1: inputs: missing required key"*) ;;
+	*) fail "no inputs: errwatchd said: $out" ;;
+	esac
+	"$EW_ALERTS_BIN" --check-config -c "$T/fleet.yaml" >/dev/null ||
+		fail "no inputs: errwatch-alerts refused the config"
+	"$EW_WEB_BIN" --check-config -c "$T/fleet.yaml" >/dev/null ||
+		fail "no inputs: errwatch-web refused the config"
+}
+check_file_no_inputs
+
 # Usage errors exit 64.
 st=0; "$EW_BIN" --bogus 2>/dev/null || st=$?
 [ $st -eq 64 ] || fail "unknown option: exit $st, want 64"

@@ -244,6 +244,7 @@ expect_le() {
 # prometheus-alertmanager and errwatch-alerts; every process they start
 # is in EXTRA_PIDS and killed by cleanup.
 : "${EW_ALERTS_BIN:=$(dirname "$EW_BIN")/errwatch-alerts}"
+: "${EW_WEB_BIN:=$(dirname "$EW_BIN")/errwatch-web}"
 EXTRA_PIDS=""
 APID=""
 

@@ -230,8 +230,6 @@ static const struct bad bads[] = {
 	/* required keys */
 	{ "inputs:\n  - name: x\n", 2, 5,
 	    "inputs[0]: missing required key \"paths\"" },
-	{ "host: a\n", 1, 1, "inputs: missing required key" },
-	{ "", 1, 1, "inputs: missing required key" },
 	{ "inputs: []\n", 1, 9, "inputs: expected at least one input" },
 	{ INPUT "alerts:\n  rules:\n    - {threshold: 5}\n", 5, 7,
 	    "alerts.rules[0]: missing required key \"match\"" },

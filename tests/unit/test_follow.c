@@ -117,7 +117,7 @@ fx_open(struct fx *x, const char *name, const struct opts *o)
 	cfg = xasprintf("%s/errwatch.yaml", x->base);
 	put(cfg, y.p, O_TRUNC);
 	buf_free(&y);
-	x->s = setup_load(cfg, &err);
+	x->s = setup_load(cfg, SETUP_INPUTS, &err);
 	if (x->s == NULL)
 		fprintf(stderr, "%s:%d:%d: %s\n", err.file, err.line, err.col,
 		    err.msg);
