@@ -1,10 +1,8 @@
 /*
  * web_main: errwatch-web's command line (SPEC §2, §14) and its loop:
  * options to a config, the config to a web, signals to a stop or a
- * reload, and the exit status. Thin on purpose: the shared command-line
- * module takes its options over when it lands.
+ * reload, and the exit status. The options are cli's.
  */
-#include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -13,17 +11,12 @@
 #include <uv.h>
 
 #include "base.h"
+#include "cli.h"
 #include "config.h"
 #include "log.h"
 #include "notify.h"
 #include "setup.h"
 #include "web.h"
-
-enum {
-	OPT_CHECK = 256,
-	OPT_LOG_LEVEL,
-	OPT_VERSION,
-};
 
 static const char usage_text[] =
     "usage: errwatch-web [-c FILE] [-f] [-v|-q] [--log-level L]\n"
@@ -52,23 +45,9 @@ struct run {
 	const char	*path;
 };
 
-static int
-usage(const char *why)
-{
-	if (why != NULL)
-		fprintf(stderr, "errwatch-web: %s\n", why);
-	fputs(usage_text, stderr);
-	return EW_EX_USAGE;
-}
-
-static void
-print_err(const struct ew_err *err)
-{
-	char msg[EW_ERR_MSG + EW_ERR_FILE + 32];
-
-	ew_err_format(err, msg, sizeof(msg));
-	fprintf(stderr, "errwatch-web: %s\n", msg);
-}
+static const struct cli_opts cli_opts = {
+	"errwatch-web", usage_text, NULL, NULL, NULL,
+};
 
 static void
 stop_cb(uv_signal_t *s, int signum)
@@ -93,21 +72,21 @@ hup_cb(uv_signal_t *s, int signum)
 {
 	struct run *r = s->data;
 	struct ew_err err = { 0 };
-	struct config *cfg;
+	struct setup *st;
 	char msg[EW_ERR_MSG + EW_ERR_FILE + 32];
 
 	(void)signum;
 	notify_reloading(r->notify);
-	cfg = config_load(r->path, &err);
-	if (cfg == NULL) {
+	st = setup_load(r->path, 0, &err);	/* the checks of the start */
+	if (st == NULL) {
 		ew_err_format(&err, msg, sizeof(msg));
 		log_err("reload: %s; the old config stays", msg);
 		notify_status_force(r->notify, "new config rejected (%s)",
 		    msg);
 	} else {
-		web_reload(r->web, cfg);
+		web_reload(r->web, st->cfg);
 		log_info("reloaded %s", r->path);
-		config_destroy(cfg);
+		setup_destroy(st);
 	}
 	notify_ready(r->notify);
 }
@@ -121,19 +100,25 @@ status_cb(uv_timer_t *t)
 		notify_status(r->notify, "%s", web_status(r->web));
 }
 
+/* SPEC §2: the same checks as at start, then the listing. */
 static int
 run_check(const char *path)
 {
 	struct ew_err err = { 0 };
-	struct config *cfg = config_load(path, &err);
+	struct setup *s = setup_load(path, 0, &err);
+	struct buf b = { NULL, 0, 0 };
 
-	if (cfg == NULL) {
-		print_err(&err);
+	if (s == NULL) {
+		cli_print_err(&cli_opts, &err);
 		return EW_EX_CONFIG;
 	}
-	printf("config  %s: ok\nweb.listen  %s\nweb.assets  %s\n",
-	    cfg->path, cfg->web.listen, cfg->web.assets);
-	config_destroy(cfg);
+	printf("config  %s: ok\n", s->cfg->path);
+	config_describe(s->cfg, &b);
+	fwrite(b.p, 1, b.len, stdout);
+	buf_free(&b);
+	printf("summary listen %s, assets %s\n", s->cfg->web.listen,
+	    s->cfg->web.assets);
+	setup_destroy(s);
 	return EW_EX_OK;
 }
 
@@ -142,28 +127,30 @@ run_web(const char *path)
 {
 	struct ew_err err = { 0 };
 	struct run r;
-	struct config *cfg;
+	struct setup *st;
+	const struct config *cfg;
 	int rc;
 
-	cfg = config_load(path, &err);
-	if (cfg == NULL) {
-		print_err(&err);
+	/* every check --check-config makes (SPEC §2) */
+	if ((st = setup_load(path, 0, &err)) == NULL) {
+		cli_print_err(&cli_opts, &err);
 		return EW_EX_CONFIG;
 	}
+	cfg = st->cfg;
 	memset(&r, 0, sizeof(r));
 	r.path = path;
 	signal(SIGPIPE, SIG_IGN);
 	uv_loop_init(&r.loop);
 	r.web = web_create(&r.loop, cfg, &err);
 	if (r.web == NULL) {
-		config_destroy(cfg);
-		print_err(&err);
+		setup_destroy(st);
+		cli_print_err(&cli_opts, &err);
 		uv_run(&r.loop, UV_RUN_DEFAULT);
 		uv_loop_close(&r.loop);
 		return EW_EX_FAIL;
 	}
 	log_info("serving %s (assets %s)", cfg->web.listen, cfg->web.assets);
-	config_destroy(cfg);
+	setup_destroy(st);
 	r.notify = notify_create(&r.loop);
 	notify_ready(r.notify);
 	uv_signal_init(&r.loop, &r.sigterm);
@@ -186,56 +173,13 @@ run_web(const char *path)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "foreground", no_argument, NULL, 'f' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
-		{ "check-config", no_argument, NULL, OPT_CHECK },
-		{ "version", no_argument, NULL, OPT_VERSION },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *cfg = NULL;
-	bool check = false;
-	int c, lvl;
+	struct cli c;
+	int status;
 
 	log_init();
-	while ((c = getopt_long(argc, argv, "c:fvqh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			cfg = optarg;
-			break;
-		case 'f':
-			break;
-		case 'v':
-			log_level_step(+1);
-			break;
-		case 'q':
-			log_level_step(-1);
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return EW_EX_OK;
-		case OPT_LOG_LEVEL:
-			if ((lvl = log_level_parse(optarg)) < 0)
-				return usage("--log-level: expected err, warn, "
-				    "info or debug");
-			log_level = lvl;
-			break;
-		case OPT_CHECK:
-			check = true;
-			break;
-		case OPT_VERSION:
-			printf("errwatch-web %s\n", EW_VERSION);
-			return EW_EX_OK;
-		default:
-			return usage(NULL);
-		}
-	}
-	if (optind < argc)
-		return usage("no operands are taken");
-	cfg = setup_config_path(cfg);
-	return check ? run_check(cfg) : run_web(cfg);
+	if (cli_parse(&c, &cli_opts, argc, argv, &status) < 0)
+		return status;
+	if (c.noperands > 0)
+		return cli_usage(&cli_opts, "no operands are taken");
+	return c.check ? run_check(c.config) : run_web(c.config);
 }
