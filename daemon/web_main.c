@@ -32,7 +32,7 @@ static const char usage_text[] =
     "  -v, --verbose       one log level more\n"
     "  -q, --quiet         one log level less\n"
     "      --log-level L   err, warn, info or debug\n"
-    "      --check-config  load the config, print its web keys\n"
+    "      --check-config  load config and table; print every key\n"
     "\n"
     "Exit: 0 ok, 64 usage, 78 config, 1 other.\n";
 
