@@ -924,8 +924,9 @@ start_fleet(struct alertd *d, const struct setup *s, struct ew_err *err)
 
 /* SPEC §10: all or nothing; a bad new config leaves the old running. */
 static int
-reload(struct alertd *d, char *msg, size_t msglen)
+reload_fn(void *arg, char *msg, size_t msglen)
 {
+	struct alertd *d = arg;
 	struct ew_err err = { 0 };
 	struct deliver_opts o;
 	struct sink *rd = NULL, *wr = NULL;
@@ -984,16 +985,9 @@ static void
 hup_cb(uv_signal_t *h, int signum)
 {
 	struct alertd *d = h->data;
-	char msg[EW_ERR_MSG + EW_ERR_FILE + 32];
 
 	(void)signum;
-	notify_reloading(d->notify);
-	if (reload(d, msg, sizeof(msg)) < 0)
-		notify_status_force(d->notify, "new config rejected (%s); "
-		    "still running the previous one", msg);
-	else
-		notify_status_force(d->notify, "reloaded %s", d->config_path);
-	notify_ready(d->notify);
+	notify_reload(d->notify, d->config_path, reload_fn, d);
 }
 
 static void

@@ -412,8 +412,9 @@ reload_session(struct daemon *d, const struct config *cfg,
 }
 
 static int
-reload_config(struct daemon *d, char *msg, size_t msglen)
+reload_fn(void *arg, char *msg, size_t msglen)
 {
+	struct daemon *d = arg;
 	struct ew_err err = { 0 };
 	struct setup *s;
 	size_t *map, uncl;
@@ -456,16 +457,9 @@ static void
 hup_cb(uv_signal_t *h, int signum)
 {
 	struct daemon *d = h->data;
-	char msg[EW_ERR_MSG + EW_ERR_FILE + 32];
 
 	(void)signum;
-	notify_reloading(d->notify);
-	if (reload_config(d, msg, sizeof(msg)) < 0)
-		notify_status_force(d->notify, "new config rejected (%s); "
-		    "still running the previous one", msg);
-	else
-		notify_status_force(d->notify, "reloaded %s", d->config_path);
-	notify_ready(d->notify);
+	notify_reload(d->notify, d->config_path, reload_fn, d);
 }
 
 /* --- set-up and tear-down ---------------------------------------------- */

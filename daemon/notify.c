@@ -196,6 +196,21 @@ notify_stopping(struct notify *n)
 	return send_msg(n, "STOPPING=1");
 }
 
+void
+notify_reload(struct notify *n, const char *path, notify_reload_fn *fn,
+    void *arg)
+{
+	char why[EW_ERR_MSG + EW_ERR_FILE + 32];
+
+	(void)notify_reloading(n);
+	if (fn(arg, why, sizeof(why)) < 0)
+		(void)notify_status_force(n, "new config rejected (%s); "
+		    "still running the previous one", why);
+	else
+		(void)notify_status_force(n, "reloaded %s", path);
+	(void)notify_ready(n);
+}
+
 int
 notify_status(struct notify *n, const char *fmt, ...)
 {

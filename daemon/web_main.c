@@ -67,28 +67,32 @@ stop_cb(uv_signal_t *s, int signum)
 }
 
 /* SPEC §10: SIGHUP reloads; a bad config is logged, the old one stays. */
+/* SPEC §10: the checks of the start; a bad config leaves the old one. */
+static int
+reload_fn(void *arg, char *msg, size_t msglen)
+{
+	struct run *r = arg;
+	struct ew_err err = { 0 };
+	struct setup *st;
+
+	if ((st = setup_load(r->path, 0, &err)) == NULL) {
+		ew_err_format(&err, msg, msglen);
+		log_err("reload: %s; keeping the running config", msg);
+		return -1;
+	}
+	web_reload(r->web, st->cfg);
+	log_info("reload: %s in force", r->path);
+	setup_destroy(st);
+	return 0;
+}
+
 static void
 hup_cb(uv_signal_t *s, int signum)
 {
 	struct run *r = s->data;
-	struct ew_err err = { 0 };
-	struct setup *st;
-	char msg[EW_ERR_MSG + EW_ERR_FILE + 32];
 
 	(void)signum;
-	notify_reloading(r->notify);
-	st = setup_load(r->path, 0, &err);	/* the checks of the start */
-	if (st == NULL) {
-		ew_err_format(&err, msg, sizeof(msg));
-		log_err("reload: %s; the old config stays", msg);
-		notify_status_force(r->notify, "new config rejected (%s)",
-		    msg);
-	} else {
-		web_reload(r->web, st->cfg);
-		log_info("reloaded %s", r->path);
-		setup_destroy(st);
-	}
-	notify_ready(r->notify);
+	notify_reload(r->notify, r->path, reload_fn, r);
 }
 
 static void

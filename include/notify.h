@@ -40,6 +40,15 @@ int		 notify_ready(struct notify *n);
 /* RELOADING=1 and MONOTONIC_USEC=<CLOCK_MONOTONIC in microseconds> in one
  * message: at the start of a reload, before the new config is read. */
 int		 notify_reloading(struct notify *n);
+/* A reload does this. Loads the new config and puts it in force, or
+ * leaves the old running; returns 0, or -1 with the reason in why. */
+typedef int notify_reload_fn(void *arg, char *why, size_t len);
+/* SPEC §10's SIGHUP, the same in every program: RELOADING=1, then fn,
+ * then STATUS ("reloaded PATH", or "new config rejected (why); still
+ * running the previous one") and READY=1. n may be NULL (no systemd):
+ * fn still runs. */
+void		 notify_reload(struct notify *n, const char *path,
+		    notify_reload_fn *fn, void *arg);
 /* STOPPING=1: when a stop begins, before the final flush. */
 int		 notify_stopping(struct notify *n);
 
