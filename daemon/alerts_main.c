@@ -33,27 +33,12 @@ static const struct cli_opts cli_opts = {
 	"errwatch-alerts", usage_text, NULL, NULL, NULL,
 };
 
-/* SPEC §2: the same checks as at start, then the listing. */
-static int
-run_check(const char *path)
+static void
+summary(const struct setup *s)
 {
-	struct ew_err err = { 0 };
-	struct setup *s = setup_load(path, 0, &err);
-	struct buf b = { NULL, 0, 0 };
-
-	if (s == NULL) {
-		cli_print_err(&cli_opts, &err);
-		return EW_EX_CONFIG;
-	}
-	printf("config  %s: ok\n", s->cfg->path);
-	config_describe(s->cfg, &b);
-	fwrite(b.p, 1, b.len, stdout);
-	buf_free(&b);
 	printf("summary %zu alertmanagers, %zu webhooks, group %s\n",
 	    s->cfg->delivery.nalertmanager, s->cfg->delivery.nwebhooks,
 	    s->cfg->delivery.group);
-	setup_destroy(s);
-	return EW_EX_OK;
 }
 
 int
@@ -69,7 +54,7 @@ main(int argc, char **argv)
 	if (c.noperands > 0)
 		return cli_usage(&cli_opts, "no operands are taken");
 	if (c.check)
-		return run_check(c.config);
+		return cli_check_config(&cli_opts, c.config, 0, summary);
 	switch (alertd_run(c.config, &err)) {
 	case ALERTD_OK:
 		return EW_EX_OK;

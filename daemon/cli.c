@@ -13,6 +13,7 @@
 
 #include "base.h"
 #include "cli.h"
+#include "setup.h"
 #include "config.h"
 #include "log.h"
 
@@ -131,4 +132,25 @@ cli_parse(struct cli *c, const struct cli_opts *o, int argc, char **argv,
 	c->operands = argv + optind;
 	c->noperands = argc - optind;
 	return 0;
+}
+
+int
+cli_check_config(const struct cli_opts *o, const char *path, unsigned need,
+    cli_summary_fn *summary)
+{
+	struct ew_err err = { 0 };
+	struct setup *s = setup_load(path, need, &err);
+	struct buf b = { NULL, 0, 0 };
+
+	if (s == NULL) {
+		cli_print_err(o, &err);
+		return EW_EX_CONFIG;
+	}
+	printf("config  %s: ok\n", s->cfg->path);
+	config_describe(s->cfg, &b);
+	fwrite(b.p, 1, b.len, stdout);
+	buf_free(&b);
+	summary(s);
+	setup_destroy(s);
+	return EW_EX_OK;
 }

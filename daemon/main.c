@@ -147,24 +147,12 @@ files_now(const struct config_input *in)
 	return uniq;
 }
 
-/* SPEC §2: every check a program makes at start (setup_load), then every
- * key's value as the schema lists it, then the short summary. */
-static int
-run_check(const char *path)
+/* --check-config's last lines: the files each input matches now. */
+static void
+summary(const struct setup *s)
 {
-	struct ew_err err = { 0 };
-	struct setup *s = setup_load(path, SETUP_INPUTS, &err);
-	struct buf b = { NULL, 0, 0 };
 	size_t i, n, nfiles = 0, npat = 0;
 
-	if (s == NULL) {
-		print_err(&err);
-		return EW_EX_CONFIG;
-	}
-	printf("config  %s: ok\n", s->cfg->path);
-	config_describe(s->cfg, &b);
-	fwrite(b.p, 1, b.len, stdout);
-	buf_free(&b);
 	for (i = 0; i < s->cfg->ninputs; i++) {
 		n = files_now(&s->cfg->inputs[i]);
 		printf("input   %s: %zu files matched now\n",
@@ -175,8 +163,6 @@ run_check(const char *path)
 	printf("summary %zu inputs, %zu patterns, %zu rules; %zu classes, "
 	    "%zu files matched now\n", s->cfg->ninputs, npat,
 	    s->cfg->alerts.nrules, table_nclasses(s->table), nfiles);
-	setup_destroy(s);
-	return EW_EX_OK;
 }
 
 static int
@@ -248,7 +234,7 @@ main(int argc, char **argv)
 		return cli_usage(&cli_opts, "files are only taken by --scan");
 	switch (args.mode) {
 	case MODE_CHECK:
-		return run_check(c.config);
+		return cli_check_config(&cli_opts, c.config, SETUP_INPUTS, summary);
 	case MODE_SCAN:
 		return run_scan(c.config, args.input, args.json, c.operands,
 		    (size_t)c.noperands);

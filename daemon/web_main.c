@@ -104,26 +104,11 @@ status_cb(uv_timer_t *t)
 		notify_status(r->notify, "%s", web_status(r->web));
 }
 
-/* SPEC §2: the same checks as at start, then the listing. */
-static int
-run_check(const char *path)
+static void
+summary(const struct setup *s)
 {
-	struct ew_err err = { 0 };
-	struct setup *s = setup_load(path, 0, &err);
-	struct buf b = { NULL, 0, 0 };
-
-	if (s == NULL) {
-		cli_print_err(&cli_opts, &err);
-		return EW_EX_CONFIG;
-	}
-	printf("config  %s: ok\n", s->cfg->path);
-	config_describe(s->cfg, &b);
-	fwrite(b.p, 1, b.len, stdout);
-	buf_free(&b);
 	printf("summary listen %s, assets %s\n", s->cfg->web.listen,
 	    s->cfg->web.assets);
-	setup_destroy(s);
-	return EW_EX_OK;
 }
 
 static int
@@ -185,5 +170,6 @@ main(int argc, char **argv)
 		return status;
 	if (c.noperands > 0)
 		return cli_usage(&cli_opts, "no operands are taken");
-	return c.check ? run_check(c.config) : run_web(c.config);
+	return c.check ? cli_check_config(&cli_opts, c.config, 0, summary) :
+	    run_web(c.config);
 }

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 
 struct ew_err;
+struct setup;
 
 /* The first id a program's own options may use (getopt_long's val). */
 #define CLI_OPT_USER	512
@@ -52,6 +53,14 @@ int		 cli_usage(const struct cli_opts *o, const char *why);
 /* Prints "prog: file:line:col: msg" on stderr. */
 void		 cli_print_err(const struct cli_opts *o,
 		    const struct ew_err *err);
+/* Prints what a program's --check-config adds after the keys. */
+typedef void cli_summary_fn(const struct setup *s);
+/* --check-config (SPEC §2): setup_load(path, need) makes every check the
+ * program makes at start; then "config PATH: ok", every key's value as
+ * the schema lists it, and summary's lines. Returns the exit status: 0,
+ * or 78 with the error printed as cli_print_err does. */
+int		 cli_check_config(const struct cli_opts *o, const char *path,
+		    unsigned need, cli_summary_fn *summary);
 /* The config path by the rule above; cli may be NULL. */
 const char	*cli_config_path(const char *cli);
 
