@@ -38,7 +38,7 @@ start_host() {
 	"$EW_BIN" -c "$T/$1.yaml" >> "$T/$1.log" 2>&1 &
 	HPID[$1]=$!
 	EXTRA_PIDS="$EXTRA_PIDS ${HPID[$1]}"
-	wait_for 100 0.05 grep -q "stored offsets loaded" "$T/$1.log" ||
+	wait_for 400 0.05 grep -q "stored offsets loaded" "$T/$1.log" ||
 		fail "errwatchd $1 did not start"
 }
 HOSTS="h0 h1 h2 h3 h4 h5 h6 h7 h8 h9"

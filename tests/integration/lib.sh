@@ -93,7 +93,7 @@ YAML
 start_daemon() {
 	${EW_WRAP:-} "$EW_BIN" -c "$CFG" "$@" >> "$T/daemon.log" 2>&1 &
 	DPID=$!
-	wait_for 100 0.05 grep -q "stored offsets loaded" "$T/daemon.log" ||
+	wait_for 400 0.05 grep -q "stored offsets loaded" "$T/daemon.log" ||
 		fail "errwatchd did not load its offsets"
 }
 

@@ -12,10 +12,7 @@ for d in /usr/lib/x86_64-linux-gnu/faketime /usr/lib/*/faketime \
     /usr/lib/faketime /usr/local/lib/faketime; do
 	[ -f "$d/libfaketime.so.1" ] && { FT_LIB=$d/libfaketime.so.1; break; }
 done
-if [ -z "$FT_LIB" ]; then
-	echo "SKIP: libfaketime not installed (Debian package faketime)"
-	exit 77
-fi
+[ -n "$FT_LIB" ] || skip "libfaketime not installed (Debian package faketime)"
 # Under ASan the preloaded library comes before the runtime: allowed.
 asan=""
 if ldd "$EW_BIN" | grep -q libasan; then
@@ -44,18 +41,18 @@ flush_s() {
 	ms=$(rc HGET errwatch:stats:testhost last_flush_ms)
 	echo $(( ${ms:-0} / 1000 ))
 }
-flushes() {
+acked() {
 	local n
 	n=$(rc HGET errwatch:stats:testhost flushes)
 	echo "${n:-0}"
 }
-# wait_flushes N: N more flushes acknowledged (the stats counter).
+# wait_acked N: N more flushes acknowledged (the stats counter).
 WANT=0
 flushed_enough() {
-	[ "$(flushes)" -ge "$WANT" ]
+	[ "$(acked)" -ge "$WANT" ]
 }
-wait_flushes() {
-	WANT=$(( $(flushes) + $1 ))
+wait_acked() {
+	WANT=$(( $(acked) + $1 ))
 	wait_for 100 0.1 flushed_enough || fail "no flushes"
 }
 alerts() {
@@ -78,12 +75,12 @@ alerts_are_1() {
 }
 wait_for 150 0.1 alerts_are_1 || fail "no firing alert"
 rc XRANGE errwatch:alerts - + | grep -qx firing || fail "not firing"
-wait_flushes 5
+wait_acked 5
 [ "$(alerts)" = 1 ] || fail "alerts before the step: $(alerts)"
 
 # Back 1 h.
 echo "-3600" > "$T/faketime"
-wait_flushes 10
+wait_acked 10
 now=$(date +%s)
 d=$(( now - $(flush_s) ))
 [ $d -ge 3590 ] && [ $d -le 3610 ] ||
@@ -93,7 +90,7 @@ $(rc XRANGE errwatch:alerts - +)"
 
 # Forward 2 h: 1 h ahead of the real time.
 echo "+3600" > "$T/faketime"
-wait_flushes 10
+wait_acked 10
 d=$(( $(flush_s) - $(date +%s) ))
 [ $d -ge 3590 ] && [ $d -le 3610 ] ||
 	fail "the daemon's wall clock is $d s ahead, not 3600"
