@@ -261,7 +261,9 @@ cleanup_extra() {
 		tail -n 30 "$T/alerts.log" 2>/dev/null || true
 	fi
 }
-trap 'ew_rc=$?; cleanup_extra $ew_rc; (exit $ew_rc); cleanup' EXIT
+# set +e: under set -e the (exit rc) below would end the trap before
+# cleanup ran, leaving redis-server and the temp dir behind on a failure.
+trap 'ew_rc=$?; set +e; cleanup_extra $ew_rc; (exit $ew_rc); cleanup' EXIT
 
 # free_port: a loopback TCP port nobody listens on now.
 free_port() {
