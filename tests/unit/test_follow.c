@@ -19,6 +19,7 @@
 #include "agg.h"
 #include "base.h"
 #include "check.h"
+#include "fdcount.h"
 #include "follow.h"
 #include "keys.h"
 #include "setup.h"
@@ -286,21 +287,6 @@ file_size(const char *path)
 	struct stat st;
 
 	return stat(path, &st) == 0 ? (long long)st.st_size : -1;
-}
-
-static int
-count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	CHECK(d != NULL);
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
 }
 
 /* --- the cases ---------------------------------------------------------- */

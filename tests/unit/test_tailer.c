@@ -20,6 +20,7 @@
 #include "base.h"
 #include "hmap.h"
 #include "check.h"
+#include "fdcount.h"
 #include "keys.h"
 #include "tailer.h"
 
@@ -118,21 +119,6 @@ finish(struct tailer *t, struct buf *got)
 	struct tailer_look look = { 0, 0, NULL, NULL, 0, 0, collect_cb, got };
 
 	tailer_finish(t, &look, &last);
-}
-
-static int
-count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	CHECK(d != NULL);
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
 }
 
 static struct tailer *
