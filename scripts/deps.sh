@@ -9,12 +9,15 @@ set -euo pipefail
 # mandoc and man-db (the package and the manual pages, install.sh),
 # faketime (a wall clock stepped under the daemon), prometheus-alertmanager
 # and curl (errwatch-alerts' end-to-end tests and make demo), chromium and
-# prometheus (errwatch-web's browser and scrape tests).
+# prometheus (errwatch-web's browser and scrape tests), redis-sentinel
+# (failover tests, SPEC §15), systemd-journal-remote (real journal files
+# for the journal input's tests, SPEC §16).
 pkgs=(gcc make cmake pkg-config libuv1-dev libpcre2-dev libhiredis-dev
       libyaml-dev libsystemd-dev libcurl4-openssl-dev libjansson-dev
       libmicrohttpd-dev redis-server redis-tools python3 procps valgrind
       cppcheck systemd lintian mandoc man-db faketime libjs-dygraphs
-      prometheus-alertmanager curl chromium prometheus)
+      prometheus-alertmanager curl chromium prometheus redis-sentinel
+      systemd-journal-remote)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
