@@ -34,6 +34,7 @@
 #include "base.h"
 #include "config.h"
 #include "redisurl.h"
+#include "sentinel.h"
 #include "webaddr.h"
 #include "yamlconf.h"
 
@@ -136,6 +137,20 @@ static const struct config_key schema[] = {
 	    "file whose first line is the password; \"\": the systemd "
 	    "credential",
 	    AT(config_redis, password_file) },
+	/* SPEC §15: the sentinels replace url's host and port */
+	{ "redis.sentinels", CONFIG_STRINGS, "[]",
+	    "host:port of the Sentinels asked for the master; []: url's "
+	    "host and port",
+	    .flags = CONFIG_F_POS,
+	    STRV(config_redis, sentinel.addrs, sentinel.naddrs),
+	    .off3 = offsetof(struct config_redis, sentinel_pos),
+	    .what = "a host:port or a list of them" },
+	{ "redis.master_name", CONFIG_STRING, "\"\"",
+	    "name of the master the Sentinels monitor (with sentinels)",
+	    AT(config_redis, sentinel.master_name) },
+	{ "redis.sentinel_password_file", CONFIG_PATH, "\"\"",
+	    "file whose first line is the Sentinels' password; \"\": none",
+	    AT(config_redis, sentinel_password_file) },
 	{ "redis.prefix", CONFIG_STRING, "\"errwatch:\"",
 	    "start of every key written", AT(config_redis, prefix) },
 	{ "redis.connect_timeout", CONFIG_DURATION, "2s",
@@ -1002,6 +1017,83 @@ check_root(struct config_ctx *c, void *base, size_t idx)
 	return 0;
 }
 
+/* The node of key in the section just walked, or the section itself (a
+ * default has no place of its own). */
+static const struct yamlconf_node *
+node_or_map(const struct config_ctx *c, const char *key)
+{
+	const struct yamlconf_node *n = yamlconf_find(c->y, c->map, key);
+
+	return n != NULL ? n : c->map;
+}
+
+/* SPEC §15: redis.sentinels, master_name and sentinel_password_file
+ * together; the sentinels' password is read now, like the master's, so
+ * --check-config finds what a start would. */
+static int
+check_sentinels(struct config_ctx *c, struct config_redis *r)
+{
+	const struct yamlconf_node *sn = yamlconf_find(c->y, c->map,
+	    "sentinels");
+	struct sentinel_conf *sc = &r->sentinel;
+	char shown[YAMLCONF_SHOW_BUF];
+	struct ew_err e = { 0 };
+	struct webaddr a;
+	const char *why;
+	size_t i;
+
+	if (sc->naddrs == 0) {
+		if (sc->master_name[0] != '\0') {
+			yamlconf_fail(c->y, node_or_map(c, "master_name"),
+			    c->err, "redis.master_name: only used with "
+			    "redis.sentinels, which is empty");
+			return -1;
+		}
+		if (r->sentinel_password_file[0] != '\0') {
+			yamlconf_fail(c->y,
+			    node_or_map(c, "sentinel_password_file"), c->err,
+			    "redis.sentinel_password_file: only used with "
+			    "redis.sentinels, which is empty");
+			return -1;
+		}
+		return 0;
+	}
+	if (sc->naddrs > SENTINEL_MAX) {
+		yamlconf_fail(c->y, sn, c->err, "redis.sentinels: at most %d "
+		    "sentinels, got %zu", SENTINEL_MAX, sc->naddrs);
+		return -1;
+	}
+	for (i = 0; i < sc->naddrs; i++) {
+		if (sentinel_parse_addr(sc->addrs[i], &a, &why) == 0)
+			continue;
+		yamlconf_fail(c->y, yamlconf_item(c->y, sn, i), c->err,
+		    "redis.sentinels[%zu]: %s, got \"%s\"", i, why,
+		    yamlconf_show(sc->addrs[i], shown, sizeof(shown)));
+		return -1;
+	}
+	if (sc->master_name[0] == '\0') {
+		yamlconf_fail(c->y, node_or_map(c, "master_name"), c->err,
+		    "redis.master_name: required with redis.sentinels (the "
+		    "name the sentinels monitor, such as mymaster)");
+		return -1;
+	}
+	if (r->target.scheme != REDISURL_TCP) {
+		yamlconf_fail(c->y, node_or_map(c, "url"), c->err,
+		    "redis.url: with redis.sentinels the URL must be "
+		    "redis:// (the master's host and port replace its own)");
+		return -1;
+	}
+	if (r->sentinel_password_file[0] == '\0')
+		return 0;
+	sc->password = redisurl_read_password(r->sentinel_password_file, &e);
+	if (sc->password != NULL)
+		return 0;
+	yamlconf_fail(c->y, node_or_map(c, "sentinel_password_file"), c->err,
+	    "redis.sentinel_password_file: %s: %s",
+	    r->sentinel_password_file, e.msg);
+	return -1;
+}
+
 /* ERRWATCH_REDIS_URL over redis.url (SPEC §4), then the credential
  * (SPEC §7): what a program would find wrong at start is found here. */
 static int
@@ -1026,6 +1118,8 @@ check_redis(struct config_ctx *c, void *base, size_t idx)
 		r->target = u;
 		replace(&r->url, xstrdup(env));
 	}
+	if (check_sentinels(c, r) < 0)
+		return -1;
 	f = redisurl_password_file(r->password_file);
 	if (f == NULL)
 		return 0;
@@ -1259,6 +1353,9 @@ config_destroy(struct config *cfg)
 	free(cfg->redis.url);
 	free(cfg->redis.password_file);
 	free(cfg->redis.prefix);
+	sentinel_conf_free(&cfg->redis.sentinel);
+	free(cfg->redis.sentinel_pos);
+	free(cfg->redis.sentinel_password_file);
 	redisurl_free(&cfg->redis.target);
 	for (i = 0; i < cfg->ninputs; i++)
 		free_input(&cfg->inputs[i]);

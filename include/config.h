@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "redisurl.h"
+#include "sentinel.h"
 
 struct buf;
 struct ew_err;
@@ -45,6 +46,11 @@ struct config_redis {
 					 * $CREDENTIALS_DIRECTORY's included */
 	struct redisurl	 target;	/* url parsed, password resolved
 					 * (SPEC §7): what to connect to */
+	struct sentinel_conf sentinel;	/* SPEC §15: redis.sentinels (checked),
+					 * master_name, the sentinels'
+					 * password read; naddrs 0: none */
+	struct config_pos *sentinel_pos;	/* one per sentinel */
+	char		*sentinel_password_file;	/* absolute, or "" */
 	char		*prefix;	/* "errwatch:" */
 	uint64_t	 connect_timeout_ms;
 	uint64_t	 flush_interval_ms;

@@ -220,6 +220,29 @@ static const struct bad bads[] = {
 	{ "redis:\n  buckets: {60s: 1h, 1m: 2h}\n" INPUT, 2, 22,
 	    "redis.buckets: \"1m\" is the same resolution as \"60s\"" },
 	/* buckets */
+	/* SPEC §15: the sentinels, each at its own value */
+	{ "redis:\n  sentinels: [\"127.0.0.1:26379\", \"::1:26379\"]\n"
+	    "  master_name: m\n" INPUT, 2, 34,
+	    "redis.sentinels[1]: expected host:port or [v6]:port such as "
+	    "127.0.0.1:26379, got \"::1:26379\"" },
+	{ "redis:\n  sentinels: \"unix:/s.sock\"\n  master_name: m\n"
+	    INPUT, 2, 14, "redis.sentinels[0]: a sentinel is reached over "
+	    "TCP" },
+	{ "redis:\n  sentinels: {a: 1}\n" INPUT, 2, 14,
+	    "redis.sentinels: expected a host:port or a list of them, got a "
+	    "mapping" },
+	{ "redis:\n  sentinels: [\"127.0.0.1:26379\"]\n" INPUT, 2, 3,
+	    "redis.master_name: required with redis.sentinels" },
+	{ "redis:\n  master_name: m\n" INPUT, 2, 16,
+	    "redis.master_name: only used with redis.sentinels" },
+	{ "redis:\n  sentinel_password_file: pw\n" INPUT, 2, 27,
+	    "redis.sentinel_password_file: only used with redis.sentinels" },
+	{ "redis:\n  url: unix:///r.sock\n  sentinels: [\"h:26379\"]\n"
+	    "  master_name: m\n" INPUT, 2, 8,
+	    "redis.url: with redis.sentinels the URL must be redis://" },
+	{ "redis:\n  sentinels: [\"h:26379\"]\n  master_name: m\n"
+	    "  sentinel_password_file: nope-spw\n" INPUT, 4, 27,
+	    "redis.sentinel_password_file: " },
 	{ "redis:\n  buckets: {10x: 6h}\n" INPUT, 2, 13,
 	    "redis.buckets: expected a resolution such as 10s or 1m" },
 	{ "redis:\n  buckets: {10s: 1s}\n" INPUT, 2, 18,
@@ -651,6 +674,29 @@ test_target(void)
 	    &err) == NULL);
 	CHECK_INT_EQ(err.line, 2);
 	CHECK(strstr(err.msg, "empty-pw: password file is empty") != NULL);
+
+	/* SPEC §15: sentinels with their own password; url's user,
+	 * password and db stay in the target */
+	pw = write_file("spw", "sentinelpw\n");
+	cfg = load_text_ok("redis:\n  url: redis://:mpw@ignored:1/4\n"
+	    "  sentinels: [\"127.0.0.1:26379\", \"[::1]:26380\", "
+	    "\"s3.example:26381\"]\n  master_name: mymaster\n"
+	    "  sentinel_password_file: spw\n" INPUT);
+	CHECK_UINT_EQ(cfg->redis.sentinel.naddrs, 3);
+	CHECK_STR_EQ(cfg->redis.sentinel.addrs[1], "[::1]:26380");
+	CHECK_STR_EQ(cfg->redis.sentinel.master_name, "mymaster");
+	CHECK_STR_EQ(cfg->redis.sentinel.password, "sentinelpw");
+	CHECK_STR_EQ(cfg->redis.sentinel_password_file, pw);
+	CHECK_INT_EQ(cfg->redis.sentinel_pos[2].line, 3);
+	CHECK_STR_EQ(cfg->redis.target.password, "mpw");
+	CHECK_INT_EQ(cfg->redis.target.db, 4);
+	config_destroy(cfg);
+	/* one entry as a plain string, no sentinel password */
+	cfg = load_text_ok("redis:\n  sentinels: 127.0.0.1:26379\n"
+	    "  master_name: m\n" INPUT);
+	CHECK_UINT_EQ(cfg->redis.sentinel.naddrs, 1);
+	CHECK(cfg->redis.sentinel.password == NULL);
+	config_destroy(cfg);
 }
 
 static int
@@ -991,6 +1037,9 @@ test_describe(void)
 		{ "max_open_files", "7" },
 		{ "redis.url", "redis://u:***@[::1]:7/1" },
 		{ "redis.password_file", "\"\"" },
+		{ "redis.sentinels", "[]" },
+		{ "redis.master_name", "\"\"" },
+		{ "redis.sentinel_password_file", "\"\"" },
 		{ "redis.prefix", "\"p:\"" },
 		{ "redis.connect_timeout", "1500ms" },
 		{ "redis.flush_interval", "1s" },
