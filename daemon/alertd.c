@@ -862,6 +862,7 @@ make_sink(struct alertd *d, const struct config *cfg, bool reader,
 	struct sink_opts so = { 0 };
 
 	so.target = &cfg->redis.target;
+	so.sentinel = &cfg->redis.sentinel;
 	so.connect_timeout_ms = cfg->redis.connect_timeout_ms;
 	/* the reader's replies wait up to READ_BLOCK_MS on purpose */
 	so.reply_timeout_ms = reader ? 6000 : 5000;

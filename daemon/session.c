@@ -659,6 +659,7 @@ make_sink(struct session *s, const struct session_opts *o,
 
 	memset(&so, 0, sizeof(so));
 	so.target = &rc->target;
+	so.sentinel = &rc->sentinel;
 	so.connect_timeout_ms = rc->connect_timeout_ms;
 	so.reply_timeout_ms = EW_MAX(5000, 4 * rc->flush_interval_ms);
 	so.script = keys_flush_script();

@@ -15,6 +15,14 @@
  * every path through hiredis's free calls. The memory goes in the close
  * callback that brings nopen (timers, poll handles, resolver requests)
  * to zero.
+ *
+ * Sentinel (SPEC §15) uses the same one context at a time: an attempt
+ * walks a round of sentinels (sentinel.c decides the order and reads the
+ * answers), each asked on a short-lived context of its own with a short
+ * deadline, then connects to the master named and checks ROLE before
+ * SCRIPT LOAD and READY. Every end of a context still goes through
+ * link_gone, which decides what comes next: the master named, the next
+ * sentinel, or backoff once the round is spent.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -34,12 +42,17 @@
 #include "base.h"
 #include "log.h"
 #include "redisurl.h"
+#include "sentinel.h"
 #include "sink.h"
+#include "webaddr.h"
 
 #define BACKOFF_MIN_MS		100
 #define BACKOFF_MAX_MS		5000
 #define CONNECT_TIMEOUT_MS	2000	/* when the options say 0 */
 #define REPLY_TIMEOUT_MS	5000	/* when the options say 0 */
+#define SENTINEL_TIMEOUT_MS	1000	/* one sentinel's answer, at most */
+#define STABLE_MS		1000	/* READY this long: a loss is news,
+					 * and the first retry goes at once */
 #define WHY_LEN			256
 #define SHA_LEN			40
 
@@ -50,10 +63,14 @@ enum cmd_kind {
 	CMD_SELECT,		/* handshake */
 	CMD_LOAD,		/* handshake: SCRIPT LOAD */
 	CMD_RELOAD,		/* SCRIPT LOAD after a NOSCRIPT */
+	CMD_ROLE,		/* handshake with Sentinel: master or not */
+	CMD_SAUTH,		/* AUTH to a sentinel */
+	CMD_ASK,		/* SENTINEL get-master-addr-by-name */
 };
 
 static const char *const kind_name[] = {
 	"command", "EVALSHA", "AUTH", "SELECT", "SCRIPT LOAD", "SCRIPT LOAD",
+	"ROLE", "AUTH", "SENTINEL get-master-addr-by-name",
 };
 
 /* One command hiredis holds a callback for. */
@@ -98,6 +115,7 @@ struct sink {
 	char			 sha[SHA_LEN + 1];	/* of script */
 	uint64_t		 connect_timeout_ms;
 	uint64_t		 reply_timeout_ms;
+	struct sentinel_conf	 sent;		/* naddrs 0: the url's host */
 	sink_state_fn		*on_state;
 	void			*arg;
 
@@ -105,6 +123,8 @@ struct sink {
 	redisAsyncContext	*ac;		/* conn->ac, or NULL */
 	struct resolve		*resolve;	/* current lookup, or NULL */
 	char			 target[WHY_LEN];	/* for logs */
+	char			 dial_host[WEBADDR_HOST_MAX];	/* this attempt */
+	int			 dial_port;
 	unsigned		 addr_turn;	/* which lookup result to try */
 	int			 hs_left;	/* handshake replies to come */
 
@@ -112,6 +132,18 @@ struct sink {
 	struct cmd		*tail;
 	size_t			 inflight;	/* CMD_USER and CMD_EVAL */
 
+	/* Sentinel: the context in hand is a sentinel's (asking), or the
+	 * master's that sentinel sent_idx named (have_master) */
+	struct sentinel_round	 round;
+	size_t			 sent_good;	/* named a master last */
+	int			 sent_idx;	/* asked now, or last */
+	bool			 asking;
+	bool			 have_master;
+	struct webaddr		 master;	/* named in this round */
+	char			 last_master[WHY_LEN];	/* logged last */
+	bool			 role_warned;	/* a not-master, logged */
+
+	uint64_t		 ready_ms;	/* uv_now at READY */
 	uint64_t		 backoff_ms;	/* next base delay */
 	uint64_t		 rng;		/* xorshift state for jitter */
 	bool			 failing;	/* DOWN since the last READY */
@@ -125,13 +157,17 @@ struct sink {
 };
 
 static const char *const state_names[] = {
-	"down", "resolving", "connecting", "handshake", "ready", "closed",
+	"down", "discovering", "resolving", "connecting", "handshake", "ready",
+	"closed",
 };
 
 static void	poll_cb(uv_poll_t *h, int status, int events);
 static void	timer_cb(uv_timer_t *t);
 static void	reply_timer_cb(uv_timer_t *t);
 static void	drop_link(struct sink *s, const char *why);
+static void	attempt(struct sink *s);
+static void	ask_next(struct sink *s);
+static void	dial(struct sink *s, uint64_t deadline_ms);
 
 const char *
 sink_state_name(enum sink_state st)
@@ -448,12 +484,109 @@ ready(struct sink *s)
 	char why[WHY_LEN * 2];
 
 	uv_timer_stop(&s->timer);
-	s->backoff_ms = BACKOFF_MIN_MS;
+	/* the backoff is reset once the link proves stable (link_gone):
+	 * a server that takes us and drops us at once still backs off */
+	s->ready_ms = uv_now(s->loop);
+	s->role_warned = false;
 	if (s->url.db != 0)
 		snprintf(why, sizeof(why), "%s, db %d", s->target, s->url.db);
 	else
 		snprintf(why, sizeof(why), "%s", s->target);
+	if (s->sent.naddrs > 0)
+		snprintf(why + strlen(why), sizeof(why) - strlen(why),
+		    ", master %s", s->sent.master_name);
 	set_state(s, SINK_READY, why);
+}
+
+/* SPEC §15: the server a sentinel named must say it is the master
+ * before it gets a script or a command; a replica named by a stale or
+ * wrong sentinel is left for the next sentinel. Returns 0 when it is
+ * the master (SCRIPT LOAD then follows), -1 when the link goes. */
+static int
+role_check(struct sink *s, const redisReply *reply)
+{
+	const redisReply *first = NULL;
+	const char *load[3] = { "SCRIPT", "LOAD", s->script };
+	enum sentinel_role role;
+	char why[WHY_LEN * 2];
+	struct cmd *c;
+
+	if (reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
+	    reply->element[0]->type == REDIS_REPLY_STRING)
+		first = reply->element[0];
+	role = sentinel_role_reply(first != NULL ? first->str : NULL,
+	    first != NULL ? first->len : 0);
+	if (role != SENTINEL_ROLE_MASTER) {
+		snprintf(why, sizeof(why), "%s answers ROLE %s, not master",
+		    s->target, sentinel_role_name(role));
+		if (!s->role_warned)
+			log_warn("redis: %s (named by sentinel %s for %s), "
+			    "nothing written there, asking the next sentinel",
+			    why, s->sent.addrs[s->sent_idx],
+			    s->sent.master_name);
+		s->role_warned = true;
+		drop_link(s, why);
+		return -1;
+	}
+	if (s->script == NULL)
+		return 0;
+	c = cmd_new(CMD_LOAD, NULL, NULL);
+	if (send_cmd(s, c, 3, load, NULL) < 0) {
+		cmd_free(c);
+		drop_link(s, "SCRIPT LOAD could not be sent");
+		return -1;
+	}
+	s->hs_left++;
+	return 0;
+}
+
+/* A sentinel's answers: AUTH, then the master's address. Anything but an
+ * address ends this sentinel's turn; link_gone asks the next one. */
+static void
+sentinel_reply(struct sink *s, struct cmd *c, const redisReply *reply)
+{
+	const char *str[2] = { NULL, NULL };
+	size_t len[2] = { 0, 0 }, n = 0, i;
+	char why[WHY_LEN], addr[WHY_LEN];
+	const char *w;
+
+	if (reply == NULL || s->dropping || !s->asking)
+		return;
+	if (reply->type == REDIS_REPLY_ERROR) {
+		snprintf(why, sizeof(why), "%s: %s", kind_name[c->kind],
+		    reply->str);
+		drop_link(s, why);
+		return;
+	}
+	if (c->kind == CMD_SAUTH)
+		return;
+	if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2) {
+		n = 2;
+		for (i = 0; i < 2; i++) {
+			if (reply->element[i]->type != REDIS_REPLY_STRING)
+				n = 0;
+			str[i] = reply->element[i]->str;
+			len[i] = reply->element[i]->len;
+		}
+	}
+	if (sentinel_master_reply(reply->type == REDIS_REPLY_NIL, n, str,
+	    len, &s->master, &w) < 0) {
+		snprintf(why, sizeof(why), "%s: %s", s->sent.master_name, w);
+		drop_link(s, why);
+		return;
+	}
+	s->have_master = true;
+	s->sent_good = (size_t)s->sent_idx;
+	sentinel_addr_format(&s->master, addr, sizeof(addr));
+	if (strcmp(addr, s->last_master) != 0)
+		log_info("redis: sentinel %s names %s as master %s",
+		    s->sent.addrs[s->sent_idx], addr, s->sent.master_name);
+	else
+		log_debug("redis: sentinel %s names %s as master %s",
+		    s->sent.addrs[s->sent_idx], addr, s->sent.master_name);
+	snprintf(s->last_master, sizeof(s->last_master), "%s", addr);
+	/* this context is done: link_gone dials the master */
+	drop_link(s, "sentinel answered");
 }
 
 static void
@@ -470,6 +603,8 @@ handshake_reply(struct sink *s, struct cmd *c, const redisReply *reply)
 		drop_link(s, why);
 		return;
 	}
+	if (c->kind == CMD_ROLE && role_check(s, reply) < 0)
+		return;
 	if (c->kind == CMD_LOAD) {
 		if (reply->type != REDIS_REPLY_STRING ||
 		    reply->len != SHA_LEN) {
@@ -514,7 +649,13 @@ reply_cb(redisAsyncContext *ac, void *r, void *privdata)
 	case CMD_AUTH:
 	case CMD_SELECT:
 	case CMD_LOAD:
+	case CMD_ROLE:
 		handshake_reply(s, c, reply);
+		cmd_free(c);
+		return;
+	case CMD_SAUTH:
+	case CMD_ASK:
+		sentinel_reply(s, c, reply);
 		cmd_free(c);
 		return;
 	case CMD_RELOAD:
@@ -586,6 +727,7 @@ destroy(struct sink *s)
 	}
 	s->head = s->tail = NULL;
 	redisurl_free(&s->url);
+	sentinel_conf_free(&s->sent);
 	free(s->script);
 	free(s);
 }
@@ -608,10 +750,45 @@ conn_close_cb(uv_handle_t *h)
 	maybe_free(s);
 }
 
+/* DOWN, and the next attempt after the backoff. */
+static void
+go_down(struct sink *s)
+{
+	uint64_t delay = next_delay(s);
+
+	set_state(s, SINK_DOWN, s->why);
+	if (s->closing)
+		return;
+	uv_timer_start(&s->timer, timer_cb, delay, 0);
+}
+
+/* A sentinel's turn ended without a master, or the master it named
+ * failed: one line while things are new, then quiet (SPEC §7). */
+static void
+sentinel_failed(struct sink *s)
+{
+	const char *who = s->sent.addrs[s->sent_idx];
+	char why[WHY_LEN * 3];
+
+	if (s->asking)
+		snprintf(why, sizeof(why), "sentinel %s: %s", who, s->why);
+	else
+		snprintf(why, sizeof(why), "master %s named by sentinel %s: "
+		    "%s", s->target, who, s->why);
+	if (!s->failing)
+		log_warn("redis: %s, asking the next sentinel", why);
+	else
+		log_debug("redis: %s, asking the next sentinel", why);
+	snprintf(s->why, sizeof(s->why), "%.*s", (int)sizeof(s->why) - 1,
+	    why);
+}
+
+/* The one place a context's end (or a failed attempt) is decided on. */
 static void
 link_gone(struct sink *s)
 {
-	uint64_t delay;
+	enum sink_state was = s->state;
+	bool stable;
 
 	if (s->closing)
 		return;
@@ -620,14 +797,37 @@ link_gone(struct sink *s)
 		(void)uv_cancel((uv_req_t *)&s->resolve->req);
 		s->resolve = NULL;
 	}
-	if (s->state != SINK_READY)
+	if (was != SINK_READY)
 		s->addr_turn++;		/* next time, the next address */
 	s->dropping = false;
-	delay = next_delay(s);
-	set_state(s, SINK_DOWN, s->why);
-	if (s->closing)
+	stable = was == SINK_READY &&
+	    uv_now(s->loop) - s->ready_ms >= STABLE_MS;
+	if (stable)
+		s->backoff_ms = BACKOFF_MIN_MS;
+	if (s->sent.naddrs > 0 && was != SINK_READY) {
+		if (s->asking && s->have_master) {
+			s->asking = false;
+			snprintf(s->dial_host, sizeof(s->dial_host), "%s",
+			    s->master.host);
+			s->dial_port = s->master.port;
+			dial(s, s->connect_timeout_ms);
+			return;
+		}
+		sentinel_failed(s);
+		s->asking = false;
+		ask_next(s);		/* or DOWN once the round is spent */
 		return;
-	uv_timer_start(&s->timer, timer_cb, delay, 0);
+	}
+	if (stable) {
+		/* SPEC §15: a lost link or -READONLY (a demoted master):
+		 * the first try goes at once, discovery with sentinels */
+		set_state(s, SINK_DOWN, s->why);
+		if (s->closing)
+			return;
+		uv_timer_start(&s->timer, timer_cb, 0, 0);
+		return;
+	}
+	go_down(s);
 }
 
 /* hiredis is about to free the context: every pending callback has had
@@ -668,6 +868,31 @@ free_context(struct sink *s)
 	s->in_hiredis--;
 }
 
+/* Connected to a sentinel: AUTH when it wants one, and the question,
+ * pipelined. */
+static void
+ask_sentinel(struct sink *s)
+{
+	const char *ask[3] = { "SENTINEL", "get-master-addr-by-name",
+	    s->sent.master_name };
+	const char *auth[2] = { "AUTH", s->sent.password };
+	struct cmd *c;
+
+	if (s->sent.password != NULL) {
+		c = cmd_new(CMD_SAUTH, NULL, NULL);
+		if (send_cmd(s, c, 2, auth, NULL) < 0)
+			goto gone;
+	}
+	c = cmd_new(CMD_ASK, NULL, NULL);
+	if (send_cmd(s, c, 3, ask, NULL) < 0)
+		goto gone;
+	return;
+gone:
+	/* The context is already failing; ev_cleanup follows. */
+	cmd_free(c);
+	note_why(s, "the question could not be sent");
+}
+
 static void
 connect_cb(const redisAsyncContext *ac, int status)
 {
@@ -675,6 +900,7 @@ connect_cb(const redisAsyncContext *ac, int status)
 	const char *load[3];
 	const char *auth[3];
 	const char *sel[2];
+	const char *role[1];
 	char dbs[16];
 	struct cmd *c;
 	int n = 0;
@@ -684,6 +910,10 @@ connect_cb(const redisAsyncContext *ac, int status)
 	if (status != REDIS_OK) {
 		/* hiredis frees the context when we return */
 		note_why(s, ac->errstr);
+		return;
+	}
+	if (s->asking) {
+		ask_sentinel(s);
 		return;
 	}
 	set_state(s, SINK_HANDSHAKE, s->target);
@@ -710,7 +940,14 @@ connect_cb(const redisAsyncContext *ac, int status)
 			goto gone;
 		s->hs_left++;
 	}
-	if (s->script != NULL) {
+	if (s->sent.naddrs > 0) {
+		/* SCRIPT LOAD waits for ROLE = master (role_check) */
+		role[0] = "ROLE";
+		c = cmd_new(CMD_ROLE, NULL, NULL);
+		if (send_cmd(s, c, 1, role, NULL) < 0)
+			goto gone;
+		s->hs_left++;
+	} else if (s->script != NULL) {
 		load[0] = "SCRIPT";
 		load[1] = "LOAD";
 		load[2] = s->script;
@@ -797,17 +1034,18 @@ connect_to(struct sink *s, const char *ip)
 		snprintf(s->target, sizeof(s->target), "unix %s", s->url.path);
 	else if (strchr(ip, ':') != NULL)
 		snprintf(s->target, sizeof(s->target), "[%s]:%d", ip,
-		    s->url.port);
+		    s->dial_port);
 	else
 		snprintf(s->target, sizeof(s->target), "%s:%d", ip,
-		    s->url.port);
-	set_state(s, SINK_CONNECTING, s->target);
+		    s->dial_port);
+	if (!s->asking)		/* a sentinel's turn stays DISCOVERING */
+		set_state(s, SINK_CONNECTING, s->target);
 	if (s->closing)
 		return;
 	if (s->url.path != NULL)
 		ac = redisAsyncConnectUnix(s->url.path);
 	else
-		ac = redisAsyncConnect(ip, s->url.port);
+		ac = redisAsyncConnect(ip, s->dial_port);
 	if (ac == NULL) {
 		drop_link(s, "hiredis: out of memory");
 		return;
@@ -853,7 +1091,7 @@ resolve_cb(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 	bool current = s->resolve == rv;
 	const struct addrinfo *ai;
 	char ip[INET6_ADDRSTRLEN];
-	char why[WHY_LEN];
+	char why[WHY_LEN + WEBADDR_HOST_MAX];
 	unsigned n = 0, pick;
 
 	free(rv);
@@ -868,7 +1106,7 @@ resolve_cb(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 		if (ai->ai_family == AF_INET || ai->ai_family == AF_INET6)
 			n++;
 	if (n == 0) {
-		snprintf(why, sizeof(why), "resolve %s: %s", s->url.host,
+		snprintf(why, sizeof(why), "resolve %s: %s", s->dial_host,
 		    status < 0 ? uv_strerror(status) : "no address");
 		uv_freeaddrinfo(res);
 		drop_link(s, why);
@@ -901,21 +1139,24 @@ is_numeric(const char *host)
 	    uv_inet_pton(AF_INET6, host, buf) == 0;
 }
 
+/* Connects to dial_host:dial_port (the url's, a sentinel's or the
+ * master named), resolving a name first; one deadline from here to
+ * READY, or to a sentinel's answer. */
 static void
-attempt(struct sink *s)
+dial(struct sink *s, uint64_t deadline_ms)
 {
 	struct addrinfo hints;
 	struct resolve *rv;
-	char why[WHY_LEN];
+	char why[WHY_LEN + WEBADDR_HOST_MAX];
 	int r;
 
-	/* one deadline from resolving to READY */
-	uv_timer_start(&s->timer, timer_cb, s->connect_timeout_ms, 0);
-	if (s->url.path != NULL || is_numeric(s->url.host)) {
-		connect_to(s, s->url.host);
+	uv_timer_start(&s->timer, timer_cb, deadline_ms, 0);
+	if (s->url.path != NULL || is_numeric(s->dial_host)) {
+		connect_to(s, s->dial_host);
 		return;
 	}
-	set_state(s, SINK_RESOLVING, s->url.host);
+	if (!s->asking)
+		set_state(s, SINK_RESOLVING, s->dial_host);
 	if (s->closing)
 		return;
 	memset(&hints, 0, sizeof(hints));
@@ -923,17 +1164,57 @@ attempt(struct sink *s)
 	hints.ai_socktype = SOCK_STREAM;
 	rv = xcalloc(1, sizeof(*rv));
 	rv->s = s;
-	r = uv_getaddrinfo(s->loop, &rv->req, resolve_cb, s->url.host, NULL,
+	r = uv_getaddrinfo(s->loop, &rv->req, resolve_cb, s->dial_host, NULL,
 	    &hints);
 	if (r < 0) {
 		free(rv);
-		snprintf(why, sizeof(why), "resolve %s: %s", s->url.host,
+		snprintf(why, sizeof(why), "resolve %s: %s", s->dial_host,
 		    uv_strerror(r));
 		drop_link(s, why);
 		return;
 	}
 	s->resolve = rv;
 	s->nopen++;
+}
+
+/* The next sentinel of the round (SPEC §15), or DOWN with backoff once
+ * every one has been asked. */
+static void
+ask_next(struct sink *s)
+{
+	struct webaddr a;
+	const char *w;
+	int i;
+
+	s->have_master = false;
+	if ((i = sentinel_round_next(&s->round)) < 0) {
+		go_down(s);
+		return;
+	}
+	s->sent_idx = i;
+	/* checked by sink_create */
+	(void)sentinel_parse_addr(s->sent.addrs[i], &a, &w);
+	snprintf(s->dial_host, sizeof(s->dial_host), "%s", a.host);
+	s->dial_port = a.port;
+	s->asking = true;
+	set_state(s, SINK_DISCOVERING, s->sent.addrs[i]);
+	if (s->closing)
+		return;
+	dial(s, EW_MIN(s->connect_timeout_ms, SENTINEL_TIMEOUT_MS));
+}
+
+static void
+attempt(struct sink *s)
+{
+	if (s->sent.naddrs > 0) {
+		sentinel_round_start(&s->round, s->sent.naddrs, s->sent_good);
+		ask_next(s);
+		return;
+	}
+	snprintf(s->dial_host, sizeof(s->dial_host), "%s",
+	    s->url.host != NULL ? s->url.host : "");
+	s->dial_port = s->url.port;
+	dial(s, s->connect_timeout_ms);
 }
 
 /* Drops the link (or the attempt) and goes DOWN with backoff. Under
@@ -963,8 +1244,12 @@ timer_cb(uv_timer_t *t)
 		attempt(s);
 		return;
 	}
-	snprintf(why, sizeof(why), "not ready within %" PRIu64 " ms",
-	    s->connect_timeout_ms);
+	if (s->asking)
+		snprintf(why, sizeof(why), "no answer within %" PRIu64 " ms",
+		    EW_MIN(s->connect_timeout_ms, SENTINEL_TIMEOUT_MS));
+	else
+		snprintf(why, sizeof(why), "not ready within %" PRIu64 " ms",
+		    s->connect_timeout_ms);
 	drop_link(s, why);
 }
 
@@ -992,6 +1277,41 @@ reply_timer_cb(uv_timer_t *t)
 
 /* --- the API ----------------------------------------------------------- */
 
+/* Config checked these already; a caller that built its own is told. */
+static int
+check_sentinels(struct sink *s, const struct sentinel_conf *sc,
+    struct ew_err *err)
+{
+	struct webaddr a;
+	const char *why;
+	size_t i;
+
+	if (s->url.path != NULL) {
+		ew_err_set(err, NULL, 0, 0, "redis.sentinels: the URL must be "
+		    "redis:// (the master's host and port replace its own)");
+		return -1;
+	}
+	if (sc->master_name == NULL || sc->master_name[0] == '\0') {
+		ew_err_set(err, NULL, 0, 0, "redis.master_name: required with "
+		    "redis.sentinels");
+		return -1;
+	}
+	if (sc->naddrs > SENTINEL_MAX) {
+		ew_err_set(err, NULL, 0, 0, "redis.sentinels: at most %d",
+		    SENTINEL_MAX);
+		return -1;
+	}
+	for (i = 0; i < sc->naddrs; i++) {
+		if (sentinel_parse_addr(sc->addrs[i], &a, &why) == 0)
+			continue;
+		ew_err_set(err, NULL, 0, 0, "redis.sentinels[%zu]: %s", i,
+		    why);
+		return -1;
+	}
+	sentinel_conf_copy(&s->sent, sc);
+	return 0;
+}
+
 struct sink *
 sink_create(uv_loop_t *loop, const struct sink_opts *o, struct ew_err *err)
 {
@@ -1012,6 +1332,9 @@ sink_create(uv_loop_t *loop, const struct sink_opts *o, struct ew_err *err)
 		free(s->url.password);
 		s->url.password = xstrdup(o->password);
 	}
+	if (o->sentinel != NULL && o->sentinel->naddrs > 0 &&
+	    check_sentinels(s, o->sentinel, err) < 0)
+		goto fail;
 	if (o->script != NULL)
 		s->script = xstrdup(o->script);
 	s->connect_timeout_ms = o->connect_timeout_ms ? o->connect_timeout_ms :

@@ -976,6 +976,7 @@ web_create(uv_loop_t *loop, const struct config *cfg, struct ew_err *err)
 	}
 	memset(&so, 0, sizeof(so));
 	so.target = &cfg->redis.target;
+	so.sentinel = &cfg->redis.sentinel;
 	so.connect_timeout_ms = cfg->redis.connect_timeout_ms;
 	so.reply_timeout_ms = 5000;
 	w->sink = sink_create(loop, &so, err);

@@ -4,8 +4,11 @@
  * timers): non-blocking name resolution, connect and reply time-outs,
  * AUTH and SELECT, scripts by EVALSHA with a transparent reload on
  * NOSCRIPT, reconnect with capped exponential backoff and jitter
- * (100 ms to 5 s). hiredis stays in sink.c. The sink never retries a
- * command by itself: whoever sent it decides (SPEC §8).
+ * (100 ms to 5 s). With Sentinel (SPEC §15) each connection attempt
+ * first asks the sentinels in turn for the master, and the server they
+ * name must answer ROLE = master before it gets a script or a command.
+ * hiredis stays in sink.c. The sink never retries a command by itself:
+ * whoever sent it decides (SPEC §8).
  */
 #ifndef EW_SINK_H
 #define EW_SINK_H
@@ -17,10 +20,12 @@
 
 struct ew_err;
 struct redisurl;
+struct sentinel_conf;
 struct sink;
 
 enum sink_state {
 	SINK_DOWN,		/* not connected, backoff timer armed */
+	SINK_DISCOVERING,	/* asking a sentinel for the master */
 	SINK_RESOLVING,		/* uv_getaddrinfo in flight */
 	SINK_CONNECTING,	/* TCP/unix connect in flight */
 	SINK_HANDSHAKE,		/* AUTH, SELECT, SCRIPT LOAD in flight */
@@ -62,6 +67,11 @@ struct sink_opts {
 					 * copied. NULL: url is parsed */
 	const char	*url;		/* only when target is NULL */
 	const char	*password;	/* overrides target's; NULL: none */
+	const struct sentinel_conf *sentinel;	/* SPEC §15: the sentinels
+					 * name the master, replacing the
+					 * target's host and port (its user,
+					 * password and db apply); copied.
+					 * NULL or no sentinels: none */
 	uint64_t	 connect_timeout_ms;
 	uint64_t	 reply_timeout_ms;	/* no reply that long: reconnect */
 	const char	*script;	/* Lua flush script, loaded at connect;
