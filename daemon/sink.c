@@ -53,6 +53,7 @@
 #define SENTINEL_TIMEOUT_MS	1000	/* one sentinel's answer, at most */
 #define STABLE_MS		1000	/* READY this long: a loss is news,
 					 * and the first retry goes at once */
+#define WATCH_MS		1000	/* the watched sentinel asked again */
 #define WHY_LEN			256
 #define SHA_LEN			40
 
@@ -140,8 +141,15 @@ struct sink {
 	bool			 asking;
 	bool			 have_master;
 	struct webaddr		 master;	/* named in this round */
-	char			 last_master[WHY_LEN];	/* logged last */
+	char			 last_master[WHY_LEN];	/* named last */
 	bool			 role_warned;	/* a not-master, logged */
+	struct sink		*watch;		/* a quiet link to the sentinel
+					 * sent_good, asked every WATCH_MS
+					 * whether the master moved */
+	size_t			 watch_idx;
+	bool			 watch_asking;	/* its question in flight */
+	uv_timer_t		 watch_timer;
+	bool			 quiet;		/* a watch: state lines at debug */
 
 	uint64_t		 ready_ms;	/* uv_now at READY */
 	uint64_t		 backoff_ms;	/* next base delay */
@@ -168,6 +176,9 @@ static void	drop_link(struct sink *s, const char *why);
 static void	attempt(struct sink *s);
 static void	ask_next(struct sink *s);
 static void	dial(struct sink *s, uint64_t deadline_ms);
+static void	start_watch(struct sink *s);
+static struct sink *create(uv_loop_t *loop, const struct sink_opts *o,
+		    bool quiet, struct ew_err *err);
 
 const char *
 sink_state_name(enum sink_state st)
@@ -223,7 +234,10 @@ set_state(struct sink *s, enum sink_state to, const char *why)
 	} else {
 		loud = to == SINK_READY || to == SINK_CLOSED || !s->failing;
 	}
-	if (loud && to == SINK_DOWN)
+	if (s->quiet)
+		log_debug("redis sentinel watch: %s -> %s (%s)",
+		    state_names[from], state_names[to], why);
+	else if (loud && to == SINK_DOWN)
 		log_warn("redis: %s -> %s (%s)", state_names[from],
 		    state_names[to], why);
 	else if (loud)
@@ -492,9 +506,13 @@ ready(struct sink *s)
 		snprintf(why, sizeof(why), "%s, db %d", s->target, s->url.db);
 	else
 		snprintf(why, sizeof(why), "%s", s->target);
-	if (s->sent.naddrs > 0)
+	if (s->sent.naddrs > 0) {
 		snprintf(why + strlen(why), sizeof(why) - strlen(why),
 		    ", master %s", s->sent.master_name);
+		/* proven right: asked first next time, and watched */
+		s->sent_good = (size_t)s->sent_idx;
+		start_watch(s);
+	}
 	set_state(s, SINK_READY, why);
 }
 
@@ -576,7 +594,6 @@ sentinel_reply(struct sink *s, struct cmd *c, const redisReply *reply)
 		return;
 	}
 	s->have_master = true;
-	s->sent_good = (size_t)s->sent_idx;
 	sentinel_addr_format(&s->master, addr, sizeof(addr));
 	if (strcmp(addr, s->last_master) != 0)
 		log_info("redis: sentinel %s names %s as master %s",
@@ -1315,10 +1332,20 @@ check_sentinels(struct sink *s, const struct sentinel_conf *sc,
 struct sink *
 sink_create(uv_loop_t *loop, const struct sink_opts *o, struct ew_err *err)
 {
+	return create(loop, o, false, err);
+}
+
+static void	watch_tick(uv_timer_t *t);
+
+static struct sink *
+create(uv_loop_t *loop, const struct sink_opts *o, bool quiet,
+    struct ew_err *err)
+{
 	struct sink *s = xcalloc(1, sizeof(*s));
 	struct ew_err uerr = { 0 };
 
 	s->loop = loop;
+	s->quiet = quiet;
 	s->state = SINK_DOWN;
 	if (o->target != NULL)
 		redisurl_copy(&s->url, o->target);
@@ -1348,7 +1375,8 @@ sink_create(uv_loop_t *loop, const struct sink_opts *o, struct ew_err *err)
 	    (uint64_t)(uintptr_t)s) | 1;
 	uv_timer_init(loop, &s->timer);
 	uv_timer_init(loop, &s->reply_timer);
-	s->nopen = 2;
+	uv_timer_init(loop, &s->watch_timer);
+	s->nopen = 3;
 	/* the first attempt runs from the loop, never inside create */
 	uv_timer_start(&s->timer, timer_cb, 0, 0);
 	return s;
@@ -1439,6 +1467,15 @@ reply_timer_close_cb(uv_handle_t *h)
 	maybe_free(s);
 }
 
+static void
+watch_timer_close_cb(uv_handle_t *h)
+{
+	struct sink *s = container_of(h, struct sink, watch_timer);
+
+	s->nopen--;
+	maybe_free(s);
+}
+
 void
 sink_close(struct sink *s)
 {
@@ -1450,8 +1487,116 @@ sink_close(struct sink *s)
 		(void)uv_cancel((uv_req_t *)&s->resolve->req);
 		s->resolve = NULL;
 	}
+	sink_close(s->watch);	/* its question's callback: NULL */
+	s->watch = NULL;
 	/* pending callbacks get NULL now, or when hiredis unwinds */
 	free_context(s);
 	uv_close((uv_handle_t *)&s->timer, timer_close_cb);
 	uv_close((uv_handle_t *)&s->reply_timer, reply_timer_close_cb);
+	uv_close((uv_handle_t *)&s->watch_timer, watch_timer_close_cb);
+}
+
+/* --- the watch: has the master moved? (SPEC §15) ----------------------- */
+
+/*
+ * Between a switchover's promotion and the old master's demotion both
+ * servers take writes for a few seconds, and a dead master's link may
+ * sit in backoff while the sentinels promote another: neither shows on
+ * the link. So the sentinel that named the master of the moment is kept
+ * on a quiet link of its own and asked every WATCH_MS; when it names
+ * another master than the last one named, discovery runs at once.
+ */
+static void
+watch_cb(void *arg, const struct sink_reply *r)
+{
+	struct sink *s = arg;
+	const char *str[2] = { NULL, NULL }, *w;
+	size_t len[2] = { 0, 0 }, n = 0, i;
+	char addr[WHY_LEN], why[WHY_LEN * 3];
+	struct webaddr a;
+
+	s->watch_asking = false;
+	if (r == NULL || s->closing)
+		return;
+	if (r->type == SINK_REPLY_ARRAY && r->nelem == 2) {
+		n = 2;
+		for (i = 0; i < 2; i++) {
+			if (r->elem[i].type != SINK_REPLY_STRING)
+				n = 0;
+			str[i] = r->elem[i].str;
+			len[i] = r->elem[i].len;
+		}
+	}
+	if (sentinel_master_reply(r->type == SINK_REPLY_NIL, n, str, len, &a,
+	    &w) < 0) {
+		log_debug("redis: sentinel %s: %s", s->sent.addrs[s->watch_idx],
+		    w);
+		return;
+	}
+	sentinel_addr_format(&a, addr, sizeof(addr));
+	if (strcmp(addr, s->last_master) == 0)
+		return;
+	snprintf(why, sizeof(why), "sentinel %s names %s as master %s, not "
+	    "%s", s->sent.addrs[s->watch_idx], addr, s->sent.master_name,
+	    s->last_master);
+	if (s->state == SINK_READY) {
+		log_info("redis: %s: discovering again", why);
+		s->backoff_ms = BACKOFF_MIN_MS;
+		drop_link(s, why);	/* link_gone: a round at once */
+	} else if (s->state == SINK_DOWN) {
+		log_info("redis: %s: discovering now", why);
+		/* the name changes once per answer: no second kick */
+		snprintf(s->last_master, sizeof(s->last_master), "%s", addr);
+		uv_timer_start(&s->timer, timer_cb, 0, 0);
+	}
+}
+
+static void
+watch_tick(uv_timer_t *t)
+{
+	struct sink *s = container_of(t, struct sink, watch_timer);
+	const char *ask[3] = { "SENTINEL", "get-master-addr-by-name",
+	    s->sent.master_name };
+
+	if (s->closing || s->watch == NULL || s->watch_asking ||
+	    sink_state(s->watch) != SINK_READY)
+		return;
+	if (sink_command(s->watch, 3, ask, NULL, watch_cb, s) == 0)
+		s->watch_asking = true;
+}
+
+/* Watches sent_good, unless it is watched already. */
+static void
+start_watch(struct sink *s)
+{
+	struct sink_opts o;
+	struct redisurl u;
+	struct webaddr a;
+	struct ew_err err = { 0 };
+	const char *w;
+
+	if (s->watch != NULL && s->watch_idx == s->sent_good)
+		return;
+	sink_close(s->watch);
+	s->watch = NULL;
+	s->watch_asking = false;
+	if (sentinel_parse_addr(s->sent.addrs[s->sent_good], &a, &w) < 0)
+		return;		/* NOTREACHED: checked by sink_create */
+	memset(&u, 0, sizeof(u));
+	u.scheme = REDISURL_TCP;
+	u.host = a.host;
+	u.port = a.port;
+	u.password = s->sent.password;
+	memset(&o, 0, sizeof(o));
+	o.target = &u;
+	o.connect_timeout_ms = SENTINEL_TIMEOUT_MS;
+	o.reply_timeout_ms = 2 * SENTINEL_TIMEOUT_MS;
+	s->watch = create(s->loop, &o, true, &err);
+	if (s->watch == NULL) {
+		log_warn("redis: sentinel %s cannot be watched: %s",
+		    s->sent.addrs[s->sent_good], err.msg);
+		return;
+	}
+	s->watch_idx = s->sent_good;
+	uv_timer_start(&s->watch_timer, watch_tick, WATCH_MS, WATCH_MS);
 }
