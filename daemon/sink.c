@@ -142,7 +142,6 @@ struct sink {
 	bool			 have_master;
 	struct webaddr		 master;	/* named in this round */
 	char			 last_master[WHY_LEN];	/* named last */
-	bool			 role_warned;	/* a not-master, logged */
 	struct sink		*watch;		/* a quiet link to the sentinel
 					 * sent_good, asked every WATCH_MS
 					 * whether the master moved */
@@ -501,7 +500,6 @@ ready(struct sink *s)
 	/* the backoff is reset once the link proves stable (link_gone):
 	 * a server that takes us and drops us at once still backs off */
 	s->ready_ms = uv_now(s->loop);
-	s->role_warned = false;
 	if (s->url.db != 0)
 		snprintf(why, sizeof(why), "%s, db %d", s->target, s->url.db);
 	else
@@ -526,7 +524,7 @@ role_check(struct sink *s, const redisReply *reply)
 	const redisReply *first = NULL;
 	const char *load[3] = { "SCRIPT", "LOAD", s->script };
 	enum sentinel_role role;
-	char why[WHY_LEN * 2];
+	char why[WHY_LEN];
 	struct cmd *c;
 
 	if (reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
@@ -535,14 +533,9 @@ role_check(struct sink *s, const redisReply *reply)
 	role = sentinel_role_reply(first != NULL ? first->str : NULL,
 	    first != NULL ? first->len : 0);
 	if (role != SENTINEL_ROLE_MASTER) {
-		snprintf(why, sizeof(why), "%s answers ROLE %s, not master",
-		    s->target, sentinel_role_name(role));
-		if (!s->role_warned)
-			log_warn("redis: %s (named by sentinel %s for %s), "
-			    "nothing written there, asking the next sentinel",
-			    why, s->sent.addrs[s->sent_idx],
-			    s->sent.master_name);
-		s->role_warned = true;
+		/* sentinel_failed logs it, naming the sentinel */
+		snprintf(why, sizeof(why), "ROLE says %s, not master: nothing "
+		    "written there", sentinel_role_name(role));
 		drop_link(s, why);
 		return -1;
 	}
@@ -784,7 +777,7 @@ go_down(struct sink *s)
 static void
 sentinel_failed(struct sink *s)
 {
-	const char *who = s->sent.addrs[s->sent_idx];
+	const char *who = s->sent.addrs[s->sent_idx], *next;
 	char why[WHY_LEN * 3];
 
 	if (s->asking)
@@ -792,10 +785,12 @@ sentinel_failed(struct sink *s)
 	else
 		snprintf(why, sizeof(why), "master %s named by sentinel %s: "
 		    "%s", s->target, who, s->why);
+	next = s->round.asked < s->round.n ? "asking the next sentinel" :
+	    "every sentinel asked";
 	if (!s->failing)
-		log_warn("redis: %s, asking the next sentinel", why);
+		log_warn("redis: %s, %s", why, next);
 	else
-		log_debug("redis: %s, asking the next sentinel", why);
+		log_debug("redis: %s, %s", why, next);
 	snprintf(s->why, sizeof(s->why), "%.*s", (int)sizeof(s->why) - 1,
 	    why);
 }
