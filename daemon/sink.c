@@ -141,6 +141,8 @@ struct sink {
 	bool			 asking;
 	bool			 have_master;
 	struct webaddr		 master;	/* named in this round */
+	bool			 round_failed;	/* a round ended DOWN since
+					 * READY: its failures are known */
 	char			 last_master[WHY_LEN];	/* named last */
 	struct sink		*watch;		/* a quiet link to the sentinel
 					 * sent_good, asked every WATCH_MS
@@ -500,6 +502,7 @@ ready(struct sink *s)
 	/* the backoff is reset once the link proves stable (link_gone):
 	 * a server that takes us and drops us at once still backs off */
 	s->ready_ms = uv_now(s->loop);
+	s->round_failed = false;
 	if (s->url.db != 0)
 		snprintf(why, sizeof(why), "%s, db %d", s->target, s->url.db);
 	else
@@ -766,6 +769,9 @@ go_down(struct sink *s)
 {
 	uint64_t delay = next_delay(s);
 
+	if (s->sent.naddrs > 0)
+		s->round_failed = true;
+
 	set_state(s, SINK_DOWN, s->why);
 	if (s->closing)
 		return;
@@ -787,7 +793,7 @@ sentinel_failed(struct sink *s)
 		    "%s", s->target, who, s->why);
 	next = s->round.asked < s->round.n ? "asking the next sentinel" :
 	    "every sentinel asked";
-	if (!s->failing)
+	if (!s->round_failed)	/* the first round after a change */
 		log_warn("redis: %s, %s", why, next);
 	else
 		log_debug("redis: %s, %s", why, next);

@@ -3,7 +3,9 @@
  * this test starts in a temporary directory (one on a unix socket, one on
  * a free loopback port, one with requirepass; killed and the directory
  * removed at exit or abort), a port nobody listens on, and a socket that
- * accepts and never answers. Every wait is bounded by a deadline timer.
+ * accepts and never answers; and a redis-sentinel with requirepass that
+ * monitors the TCP one (SPEC §15). Every wait is bounded by a deadline
+ * timer.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,9 +29,11 @@
 #include "check.h"
 #include "log.h"
 #include "redisurl.h"
+#include "sentinel.h"
 #include "sink.h"
 
 #define REDIS_SERVER	"/usr/bin/redis-server"
+#define REDIS_SENTINEL	"/usr/bin/redis-sentinel"
 #define MAX_STATES	128
 
 /* --- redis-servers ----------------------------------------------------- */
@@ -47,6 +51,8 @@ static struct server	 srv_unix = { "u", 0, NULL, -1, "" };
 static struct server	 srv_tcp = { "t", 0, NULL, -1, "" };
 static struct server	 srv_auth = { "a", 0, "secret", -1, "" };
 static struct server	*const servers[] = { &srv_unix, &srv_tcp, &srv_auth };
+static pid_t		 sentinel_pid = -1;
+static int		 sentinel_port;
 
 static void
 server_kill(struct server *sv)
@@ -78,7 +84,17 @@ cleanup(void)
 			unlink(p);
 		}
 	}
+	if (sentinel_pid > 0) {
+		kill(sentinel_pid, SIGKILL);
+		waitpid(sentinel_pid, NULL, 0);
+		sentinel_pid = -1;
+	}
 	if (tdir[0] != '\0') {
+		/* Sentinel rewrites its config in place (same name) */
+		snprintf(p, sizeof(p), "%s/sentinel.conf", tdir);
+		unlink(p);
+		snprintf(p, sizeof(p), "%s/sentinel.log", tdir);
+		unlink(p);
 		snprintf(p, sizeof(p), "%s/pw", tdir);
 		unlink(p);
 		snprintf(p, sizeof(p), "%s/sink.log", tdir);
@@ -921,6 +937,187 @@ test_killed(void)
 	close_sink(&r);
 }
 
+/* --- Sentinel (SPEC §15) ------------------------------------------------ */
+
+/* A redis-sentinel on a free port that monitors srv_tcp as "mymaster"
+ * and wants the password "spw" from its clients. */
+static void
+sentinel_start(void)
+{
+	struct server probe = { "s", 0, NULL, -1, "" };
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+	char conf[192], logp[192];
+	FILE *f;
+	int i;
+
+	if (access(REDIS_SENTINEL, X_OK) != 0)
+		return;
+	sentinel_port = free_port();
+	snprintf(conf, sizeof(conf), "%s/sentinel.conf", tdir);
+	snprintf(logp, sizeof(logp), "%s/sentinel.log", tdir);
+	f = fopen(conf, "w");
+	CHECK(f != NULL);
+	fprintf(f, "port %d\nbind 127.0.0.1\ndir %s\nlogfile %s\n"
+	    "requirepass spw\nsentinel monitor mymaster 127.0.0.1 %d 1\n",
+	    sentinel_port, tdir, logp, srv_tcp.port);
+	CHECK(fclose(f) == 0);
+	sentinel_pid = fork();
+	CHECK(sentinel_pid >= 0);
+	if (sentinel_pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		execl(REDIS_SENTINEL, "redis-sentinel", conf, (char *)NULL);
+		_exit(127);
+	}
+	probe.port = sentinel_port;
+	for (i = 0; i < 500; i++) {	/* up to 10 s */
+		if (can_connect(&probe))
+			return;
+		nanosleep(&ts, NULL);
+	}
+	CHECK(!"redis-sentinel did not come up");
+}
+
+static void
+open_sentinel_sink(struct rec *r, const struct sentinel_conf *sc,
+    const char *script)
+{
+	struct sink_opts o;
+	struct ew_err err;
+
+	memset(r, 0, sizeof(*r));
+	memset(&o, 0, sizeof(o));
+	ew_err_clear(&err);
+	/* its host and port are never used, its db is */
+	o.url = "redis://192.0.2.1:1/3";
+	o.sentinel = sc;
+	o.script = script;
+	o.connect_timeout_ms = 2000;
+	o.reply_timeout_ms = 2000;
+	o.on_state = state_cb;
+	o.arg = r;
+	r->s = sink_create(&loop, &o, &err);
+	if (r->s == NULL)
+		fprintf(stderr, "sink_create: %s\n", err.msg);
+	CHECK(r->s != NULL);
+}
+
+static void
+test_sentinel(void)
+{
+	static const char script[] = "return redis.call('GET', KEYS[1] or "
+	    "ARGV[1])";
+	char dead[32], live[32], name[] = "mymaster", pw[] = "spw";
+	char bad[] = "nope", other[] = "othermaster";
+	char *addrs[2] = { dead, live };
+	struct sentinel_conf sc = { addrs, 2, name, pw };
+	char port[16], url[192];
+	const char *argv[3];
+	struct sink_opts o;
+	struct ew_err err;
+	struct rec r, r2;
+	struct res x;
+	int i;
+
+	if (sentinel_pid <= 0) {
+		fprintf(stderr, "test_sentinel: no %s, skipped\n",
+		    REDIS_SENTINEL);
+		return;
+	}
+	snprintf(dead, sizeof(dead), "127.0.0.1:%d", free_port());
+	snprintf(live, sizeof(live), "127.0.0.1:%d", sentinel_port);
+
+	/* the first refuses: the second names srv_tcp in the same
+	 * attempt, which says ROLE master and gets the script */
+	open_sentinel_sink(&r, &sc, script);
+	CHECK(run_until(is_ready, &r, 5000));
+	CHECK_INT_EQ(r.st[0], SINK_DISCOVERING);
+	CHECK_STR_EQ(r.why[0], dead);
+	CHECK_INT_EQ(r.down, 0);
+	for (i = 0; i < r.n && r.st[i] != SINK_HANDSHAKE; i++)
+		;
+	CHECK(i < r.n);
+	CHECK_INT_EQ(r.st[i - 1], SINK_CONNECTING);
+	CHECK(strstr(r.why[r.n - 1], ", db 3, master mymaster") != NULL);
+	CALL(&r, &x, "SET", "sk", "sv");
+	EVAL(&r, &x, "sk");
+	CHECK_STR_EQ(x.str, "sv");
+
+	/* demoted under a stable link: -READONLY goes to the caller, the
+	 * link is dropped and discovery starts at once; the sentinel still
+	 * names it, ROLE says replica, so no READY and no script */
+	run_for(1100);
+	snprintf(port, sizeof(port), "%d", srv_auth.port);
+	CALL(&r, &x, "CONFIG", "SET", "masterauth", "secret");
+	argv[0] = "REPLICAOF";
+	argv[1] = "127.0.0.1";
+	argv[2] = port;
+	send_only(&r, &x, 3, argv);
+	CHECK(run_until(answered, &x, 5000));
+	CHECK_INT_EQ(x.type, SINK_REPLY_STATUS);
+	CALL(&r, &x, "SET", "sk", "x");
+	CHECK_INT_EQ(x.type, SINK_REPLY_ERROR);
+	CHECK(strncmp(x.str, "READONLY", 8) == 0);
+	want_downs = 2;
+	CHECK(run_until(enough_downs, &r, 5000));
+	for (i = 0; i < r.n && r.st[i] != SINK_DOWN; i++)
+		;
+	CHECK(strncmp(r.why[i], "READONLY", 8) == 0);
+	CHECK_INT_EQ(r.st[i + 1], SINK_DISCOVERING);
+	CHECK(r.at[i + 1] - r.at[i] < 50);	/* no backoff first */
+	CHECK(r.handshakes >= 2);	/* reached, ROLE asked, left */
+	CHECK_INT_EQ(r.ready, 1);
+	/* promoted again: found on the next round */
+	snprintf(url, sizeof(url), "redis://127.0.0.1:%d", srv_tcp.port);
+	connect_ok(&r2, url, NULL, NULL);
+	CALL(&r2, &x, "REPLICAOF", "NO", "ONE");
+	sink_close(r2.s);	/* r's watch keeps the loop busy: no drain */
+	CHECK(run_until(is_ready, &r, 8000));
+	CHECK_INT_EQ(r.ready, 2);
+	EVAL(&r, &x, "sk");	/* the script is there again */
+	CHECK(x.type != SINK_REPLY_ERROR);
+	close_sink(&r);
+
+	/* a wrong sentinel password, a name the sentinel does not know:
+	 * every sentinel asked, then DOWN with the reason */
+	sc.password = bad;
+	open_sentinel_sink(&r, &sc, NULL);
+	want_downs = 1;
+	CHECK(run_until(enough_downs, &r, 5000));
+	CHECK(strstr(r.why[r.n - 1], "sentinel " ) != NULL);
+	CHECK_INT_EQ(r.ready, 0);
+	CHECK_INT_EQ(r.handshakes, 0);
+	close_sink(&r);
+	sc.password = pw;
+	sc.master_name = other;
+	sc.addrs = addrs + 1;
+	sc.naddrs = 1;
+	open_sentinel_sink(&r, &sc, NULL);
+	CHECK(run_until(enough_downs, &r, 5000));
+	CHECK(strstr(r.why[r.n - 1], "does not know") != NULL);
+	CHECK_INT_EQ(r.handshakes, 0);
+	close_sink(&r);
+	sc.master_name = name;
+
+	/* settings the config would refuse */
+	memset(&o, 0, sizeof(o));
+	o.sentinel = &sc;
+	o.url = "unix:///tmp/x.sock";
+	ew_err_clear(&err);
+	CHECK(sink_create(&loop, &o, &err) == NULL);
+	CHECK(strstr(err.msg, "redis://") != NULL);
+	o.url = "redis://127.0.0.1";
+	sc.master_name = NULL;
+	ew_err_clear(&err);
+	CHECK(sink_create(&loop, &o, &err) == NULL);
+	CHECK(strstr(err.msg, "master_name") != NULL);
+	sc.master_name = name;
+	addrs[1] = bad;
+	ew_err_clear(&err);
+	CHECK(sink_create(&loop, &o, &err) == NULL);
+	CHECK(strstr(err.msg, "redis.sentinels[0]") != NULL);
+	addrs[1] = live;
+}
+
 static void
 test_close(void)
 {
@@ -976,6 +1173,7 @@ main(void)
 	srv_auth.port = free_port();
 	for (i = 0; i < ARRAY_SIZE(servers); i++)
 		server_start(servers[i]);
+	sentinel_start();
 
 	if (getenv("EW_TEST_DEBUG") != NULL)
 		log_level = LOG_LEVEL_DEBUG;
@@ -992,6 +1190,7 @@ main(void)
 	test_silent();
 	test_killed();
 	test_close();
+	test_sentinel();	/* last: srv_tcp was a replica of srv_auth */
 
 	uv_close((uv_handle_t *)&deadline, NULL);
 	uv_run(&loop, UV_RUN_DEFAULT);
