@@ -110,7 +110,37 @@ inputs:
     paths: ["$LOGS/*.log"]
     start_at: beginning
     rotate_wait: 1s
+alerts:
+  defaults: {enabled: false}
+web:
+  listen: "127.0.0.1:${WPORT:-8080}"
+  assets: $EW_SRC/web
 YAML
+}
+
+# start_web: errwatch-web on $CFG (WPORT set before write_ha_config).
+start_web() {
+	"$EW_WEB_BIN" -c "$CFG" >> "$T/web.log" 2>&1 &
+	EXTRA_PIDS="$EXTRA_PIDS $!"
+	wait_for 200 0.05 grep -q -- "-> ready" "$T/web.log" ||
+		fail "errwatch-web did not reach Redis"
+}
+
+# web_total CLASS: the class's total as errwatch-web's JSON API says it.
+web_total() {
+	curl -sf "http://127.0.0.1:$WPORT/api/v1/totals" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(next((c["total"] for c in d["classes"] if c["name"] == sys.argv[1]), 0))' "$1"
+}
+
+web_total_is() {
+	[ "$(web_total "$1")" = "$2" ]
+}
+
+# ready_in LOG PORT: how many times a program's link became ready on PORT.
+ready_in() {
+	grep -c -- "-> ready (127.0.0.1:$2," "$1" || true
 }
 
 # ms_since T0: milliseconds from T0 (date +%s%3N) to now.

@@ -4,6 +4,7 @@
 # master acknowledged but never replicated come back by re-reading).
 # Then SENTINEL FAILOVER, a clean switch that demotes the master of the
 # moment (-READONLY to anyone still writing there): exact again.
+# errwatch-web and errwatch-alerts, on the same config, follow too.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ha_lib.bash"
 
@@ -16,8 +17,11 @@ for s in 1 2 3; do
 	eval "start_sentinel s$s \$S$s $PA"
 done
 MASTER_PORT=$PA
+WPORT=$(free_port)
 write_ha_config "$S1" "$S2" "$S3"
 start_daemon
+start_web
+start_alerts
 grep -q "sentinel 127.0.0.1:$S1 names 127.0.0.1:$PA as master" \
     "$T/daemon.log" || fail "no line naming the sentinel and the master"
 
@@ -41,6 +45,10 @@ wait_flushes 2
 [ "$(count Punishment)" = 6000 ] || fail "Punishment moved to $(count Punishment)"
 expect_offsets
 [ "$(evalsha_calls "$PB")" -gt 0 ] || fail "b never got a flush"
+wait_for 100 0.1 web_total_is Punishment 6000 ||
+	fail "errwatch-web says $(web_total Punishment), want 6000"
+[ "$(ready_in "$T/alerts.log" "$PB")" -ge 2 ] ||
+	fail "errwatch-alerts' two links did not follow to b"
 
 # --- 2: SENTINEL FAILOVER back to a (restarted empty, made a replica) --
 start_node a "$PA"
@@ -68,6 +76,10 @@ wait_flushes 2
 expect_offsets
 wait_for 100 0.1 is_master "$PA" || fail "a is not master"
 [ "$(role "$PB")" = slave ] || fail "b was not demoted"
+wait_for 100 0.1 web_total_is Punishment 12000 ||
+	fail "errwatch-web says $(web_total Punishment), want 12000"
+wait_for 100 0.1 bash -c "[ \$(grep -c -- '-> ready (127.0.0.1:$PA,' '$T/alerts.log') -ge 4 ]" ||
+	fail "errwatch-alerts' two links did not follow back to a"
 grep -E "READONLY|connection closed|Connection reset|Server closed" "$T/daemon.log" | tail -n 3
 stop_daemon
 echo "ha_sentinel_failover: all passed"
