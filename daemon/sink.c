@@ -136,7 +136,8 @@ struct sink {
 	/* Sentinel: the context in hand is a sentinel's (asking), or the
 	 * master's that sentinel sent_idx named (have_master) */
 	struct sentinel_round	 round;
-	size_t			 sent_good;	/* named a master last */
+	size_t			 sent_good;	/* its master was READY last:
+					 * asked first, and watched */
 	int			 sent_idx;	/* asked now, or last */
 	bool			 asking;
 	bool			 have_master;
@@ -149,6 +150,7 @@ struct sink {
 					 * whether the master moved */
 	size_t			 watch_idx;
 	bool			 watch_asking;	/* its question in flight */
+	char			 watch_seen[WHY_LEN];	/* its last answer */
 	uv_timer_t		 watch_timer;
 	bool			 quiet;		/* a watch: state lines at debug */
 
@@ -1513,8 +1515,9 @@ watch_cb(void *arg, const struct sink_reply *r)
 	struct sink *s = arg;
 	const char *str[2] = { NULL, NULL }, *w;
 	size_t len[2] = { 0, 0 }, n = 0, i;
-	char addr[WHY_LEN], why[WHY_LEN * 3];
+	char addr[WHY_LEN], cur[WHY_LEN], why[WHY_LEN * 3];
 	struct webaddr a;
+	bool changed;
 
 	s->watch_asking = false;
 	if (r == NULL || s->closing)
@@ -1535,19 +1538,26 @@ watch_cb(void *arg, const struct sink_reply *r)
 		return;
 	}
 	sentinel_addr_format(&a, addr, sizeof(addr));
-	if (strcmp(addr, s->last_master) == 0)
-		return;
-	snprintf(why, sizeof(why), "sentinel %s names %s as master %s, not "
-	    "%s", s->sent.addrs[s->watch_idx], addr, s->sent.master_name,
-	    s->last_master);
+	changed = strcmp(addr, s->watch_seen) != 0;
+	snprintf(s->watch_seen, sizeof(s->watch_seen), "%s", addr);
 	if (s->state == SINK_READY) {
+		/* the master we write to, as named in the last round */
+		sentinel_addr_format(&s->master, cur, sizeof(cur));
+		if (strcmp(addr, cur) == 0)
+			return;
+		snprintf(why, sizeof(why), "sentinel %s names %s as master "
+		    "%s, not %s", s->sent.addrs[s->watch_idx], addr,
+		    s->sent.master_name, cur);
 		log_info("redis: %s: discovering again", why);
 		s->backoff_ms = BACKOFF_MIN_MS;
 		drop_link(s, why);	/* link_gone: a round at once */
-	} else if (s->state == SINK_DOWN) {
-		log_info("redis: %s: discovering now", why);
-		/* the name changes once per answer: no second kick */
-		snprintf(s->last_master, sizeof(s->last_master), "%s", addr);
+	} else if (s->state == SINK_DOWN && changed &&
+	    strcmp(addr, s->last_master) != 0) {
+		/* only a new answer cuts the backoff short: a sentinel that
+		 * keeps naming a master that keeps failing does not */
+		log_info("redis: sentinel %s names %s as master %s, not %s: "
+		    "discovering now", s->sent.addrs[s->watch_idx], addr,
+		    s->sent.master_name, s->last_master);
 		uv_timer_start(&s->timer, timer_cb, 0, 0);
 	}
 }
@@ -1581,6 +1591,7 @@ start_watch(struct sink *s)
 	sink_close(s->watch);
 	s->watch = NULL;
 	s->watch_asking = false;
+	s->watch_seen[0] = '\0';
 	if (sentinel_parse_addr(s->sent.addrs[s->sent_good], &a, &w) < 0)
 		return;		/* NOTREACHED: checked by sink_create */
 	memset(&u, 0, sizeof(u));

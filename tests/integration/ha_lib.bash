@@ -77,6 +77,10 @@ is_master() {
 	[ "$(role "$1")" = master ]
 }
 
+is_replica() {
+	[ "$(role "$1")" = slave ]
+}
+
 # synced PORT: a replica whose link to its master is up.
 synced() {
 	redis-cli -p "$1" INFO replication 2>/dev/null |
