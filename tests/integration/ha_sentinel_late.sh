@@ -10,7 +10,23 @@ S1=$(free_port) S2=$(free_port) S3=$(free_port)
 start_node a "$PA"
 start_node b "$PB" "$PA"
 MASTER_PORT=$PA
+WPORT=$(free_port)
 write_ha_config "$S1" "$S2" "$S3"
+
+# --check-config of all three programs takes the keys, and refuses a
+# bare IPv6 entry at its line and column with exit 78
+for bin in "$EW_BIN" "$EW_ALERTS_BIN" "$EW_WEB_BIN"; do
+	"$bin" --check-config -c "$CFG" > "$T/check.out" 2>&1 ||
+		fail "$(basename "$bin") --check-config: $(cat "$T/check.out")"
+	grep -q "redis.sentinels .*127.0.0.1:$S3" "$T/check.out" ||
+		fail "$(basename "$bin") --check-config does not list the sentinels"
+done
+sed "s/\"127.0.0.1:$S2\"/\"::1:$S2\"/" "$CFG" > "$T/bad.yaml"
+st=0
+"$EW_BIN" --check-config -c "$T/bad.yaml" > "$T/check.out" 2>&1 || st=$?
+[ $st -eq 78 ] || fail "a bad sentinel entry exits $st, want 78"
+grep -q "bad.yaml:5:[0-9]*: redis.sentinels\[1\]: expected host:port or \[v6\]:port" \
+    "$T/check.out" || fail "bad entry: $(cat "$T/check.out")"
 for i in $(seq 1 300); do line 461 Punishment "a$i"; done > "$LOGS/a.log"
 start_daemon_bg
 wait_for 200 0.05 grep -q "redis: .* -> down" "$T/daemon.log" ||
