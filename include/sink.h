@@ -81,7 +81,10 @@ struct sink_opts {
 };
 
 /* Copies the target (or parses url with redisurl: errors name the part
- * that is wrong) and arms the first connect attempt on loop. */
+ * that is wrong) and the sentinel settings (checked again: a unix URL,
+ * no master name or a bad entry is an error), and arms the first connect
+ * attempt on loop. With sentinels, a READY sink keeps a timer running
+ * (the watch) until sink_close. */
 struct sink	*sink_create(uv_loop_t *loop, const struct sink_opts *o,
 		    struct ew_err *err);
 /* Sends a command when READY. Returns 0, or -ENOTCONN when not READY
@@ -97,7 +100,8 @@ enum sink_state	 sink_state(const struct sink *s);
 const char	*sink_state_name(enum sink_state st);
 /* Commands sent and not yet answered. */
 size_t		 sink_inflight(const struct sink *s);
-/* Drops the link now and reconnects (after a config reload, say). */
+/* Drops the link now and reconnects (after a config reload, say); with
+ * sentinels, by asking them again. */
 void		 sink_reconnect(struct sink *s, const char *why);
 /* Starts closing: pending callbacks get NULL, memory goes once every
  * handle is closed. NULL: no-op. */
