@@ -31,6 +31,7 @@
 #include "keys.h"
 #include "log.h"
 #include "notify.h"
+#include "sentinel.h"
 #include "setup.h"
 #include "sink.h"
 
@@ -893,6 +894,7 @@ same_redis(const struct config *a, const struct config *b)
 	    strcmp(a->redis.prefix, b->redis.prefix) == 0 &&
 	    strcmp(a->redis.password_file, b->redis.password_file) == 0 &&
 	    a->redis.connect_timeout_ms == b->redis.connect_timeout_ms &&
+	    sentinel_conf_equal(&a->redis.sentinel, &b->redis.sentinel) &&
 	    strcmp(a->delivery.group, b->delivery.group) == 0;
 }
 
