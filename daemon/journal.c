@@ -70,6 +70,9 @@ struct reader {
 	bool		 placed;	/* position known: may read */
 	bool		 on_uncounted;	/* the current entry is not counted */
 	bool		 ever_placed;
+	bool		 late;		/* opened after the first start: read
+					 * from its oldest entry (SPEC §6, as a
+					 * file that appears later) */
 	char		*stored;	/* the record Redis holds, or NULL */
 	char		*cursor;	/* last entry counted, or NULL */
 	char		*start_cursor;	/* where the first start began */
@@ -324,10 +327,8 @@ try_open(struct reader *r)
 	if ((e = open_journal(r->directory, r->units, r->nunits,
 	    r->max_line, &r->j)) < 0)
 		goto fail;
-	if (r->open_warned)
-		log_info("journal %s: %s is readable now", r->name, where(r));
-	else
-		log_info("journal %s: reading %s", r->name, where(r));
+	log_info("journal %s: reading %s%s", r->name, where(r),
+	    r->open_warned ? " (it can be opened now)" : "");
 	r->open_warned = false;
 	check_files(r);
 	if (r->jn->watch) {
@@ -342,8 +343,10 @@ try_open(struct reader *r)
 			uv_poll_start(&r->poll, UV_READABLE, poll_cb);
 		}
 	}
-	if (r->jn->loaded)
+	if (r->jn->loaded) {
+		r->late = !r->ever_placed;
 		place(r);
+	}
 	return;
 fail:
 	if (!r->open_warned)
@@ -402,8 +405,8 @@ seek_after(struct reader *r, const char *c)
 }
 
 /* SPEC §8, §16: the stored cursor, else start_at on the very first
- * start, else (a rollback to before the first record) where this run
- * began. */
+ * start (a journal opened later: its oldest entry), else (a rollback to
+ * before the first record) where this run began. */
 static void
 place(struct reader *r)
 {
@@ -434,7 +437,8 @@ place(struct reader *r)
 		agg_offset_stored(r->jn->agg, r->field, NULL);
 	}
 	set_str(&r->cursor, NULL);
-	if (r->stored == NULL && first && r->start_at == START_AT_END) {
+	if (r->stored == NULL && first && !r->late &&
+	    r->start_at == START_AT_END) {
 		sd_journal_seek_tail(r->j);
 		if (sd_journal_previous(r->j) > 0) {
 			note_cursor(r);
