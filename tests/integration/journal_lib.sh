@@ -10,7 +10,7 @@ GEN=$EW_SRC/tests/integration/journal_gen.py
 CLASSES="--class 461:Punishment --class 473:ServiceUnavailable --class 500:InternalError"
 
 # write_jconfig: inputs app (files) and units (the journal in $JDIR,
-# unit game-gateway.service only).
+# unit game-gateway.service only); $ALERTS is appended as YAML.
 write_jconfig() {
 	cat > "$CFG" <<YAML
 host: testhost
@@ -27,6 +27,7 @@ inputs:
       units: [game-gateway.service]
       directory: $JDIR
     start_at: ${START_AT:-beginning}
+${ALERTS:-}
 YAML
 }
 
