@@ -43,11 +43,24 @@
 #define MSG_PREFIX	"MESSAGE="
 #define MSG_PREFIX_LEN	(sizeof(MSG_PREFIX) - 1)
 
-/* A journal file checked once (SPEC §16: named if the library cannot
- * open it). */
+/* A journal file checked on its own (SPEC §16: named if the library
+ * cannot open it). */
+enum check_state {
+	CHECK_NEW,
+	CHECK_FAILED,		/* failed once: looked at again */
+	CHECK_OK,
+	CHECK_LOGGED,		/* failed twice: named in the log */
+};
+
 struct checked {
-	uint64_t dev, ino;
-	bool	 seen;		/* in the latest listing */
+	uint64_t	 dev, ino;
+	enum check_state state;
+	bool		 seen;	/* in the latest listing */
+};
+
+struct checklist {
+	struct checked	*v;
+	size_t		 n;
 };
 
 struct reader {
@@ -84,8 +97,7 @@ struct reader {
 	uint64_t	 hw_usec;	/* its realtime */
 	bool		 replaying;
 
-	struct checked	*checked;
-	size_t		 nchecked;
+	struct checklist checked;
 };
 
 /* A record of an input no longer configured, kept to be dropped. */
@@ -205,20 +217,23 @@ open_journal(const char *directory, char *const *units, size_t nunits,
 }
 
 static struct checked *
-find_checked(struct reader *r, const struct stat *st)
+find_checked(struct checklist *cl, const struct stat *st)
 {
 	size_t i;
 
-	for (i = 0; i < r->nchecked; i++)
-		if (r->checked[i].dev == (uint64_t)st->st_dev &&
-		    r->checked[i].ino == (uint64_t)st->st_ino)
-			return &r->checked[i];
+	for (i = 0; i < cl->n; i++)
+		if (cl->v[i].dev == (uint64_t)st->st_dev &&
+		    cl->v[i].ino == (uint64_t)st->st_ino)
+			return &cl->v[i];
 	return NULL;
 }
 
-/* Opens one file alone: the library would skip it without a word. */
+/* Opens one file alone: the library would skip it without a word. A
+ * file that fails is named once it has failed twice a look apart: one
+ * being created right now has no header yet. */
 static void
-check_file(struct reader *r, const char *path)
+check_file(struct checklist *cl, const char *name, const char *path,
+    bool at_once)
 {
 	const char *paths[2] = { path, NULL };
 	struct stat st;
@@ -228,24 +243,31 @@ check_file(struct reader *r, const char *path)
 
 	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
 		return;
-	if ((c = find_checked(r, &st)) != NULL) {
-		c->seen = true;
-		return;
+	if ((c = find_checked(cl, &st)) == NULL) {
+		cl->v = xrealloc(cl->v, (cl->n + 1) * sizeof(*cl->v));
+		c = &cl->v[cl->n++];
+		memset(c, 0, sizeof(*c));
+		c->dev = (uint64_t)st.st_dev;
+		c->ino = (uint64_t)st.st_ino;
+		c->state = CHECK_NEW;
 	}
-	r->checked = xrealloc(r->checked, (r->nchecked + 1) *
-	    sizeof(*r->checked));
-	c = &r->checked[r->nchecked++];
-	c->dev = (uint64_t)st.st_dev;
-	c->ino = (uint64_t)st.st_ino;
 	c->seen = true;
+	if (c->state == CHECK_OK || c->state == CHECK_LOGGED)
+		return;
 	e = sd_journal_open_files(&j, paths, 0);
-	if (e < 0) {
-		log_warn("journal %s: %s cannot be read (%s): its entries "
-		    "are skipped, the other files are counted", r->name, path,
-		    strerror(-e));
+	if (e >= 0) {
+		sd_journal_close(j);
+		c->state = CHECK_OK;
 		return;
 	}
-	sd_journal_close(j);
+	if (c->state == CHECK_NEW && !at_once) {
+		c->state = CHECK_FAILED;	/* look again next time */
+		return;
+	}
+	c->state = CHECK_LOGGED;
+	log_warn("journal %s: %s cannot be read (%s): its entries are "
+	    "skipped, the other files are counted", name, path,
+	    strerror(-e));
 }
 
 static bool
@@ -258,7 +280,8 @@ is_journal_name(const char *n)
 }
 
 static void
-check_dir(struct reader *r, const char *dir, int depth)
+check_dir(struct checklist *cl, const char *name, const char *dir,
+    int depth, bool at_once)
 {
 	struct dirent *de;
 	DIR *d = opendir(dir);
@@ -272,32 +295,41 @@ check_dir(struct reader *r, const char *dir, int depth)
 			continue;
 		p = xasprintf("%s/%s", dir, de->d_name);
 		if (is_journal_name(de->d_name))
-			check_file(r, p);
-		else if (depth > 0)
-			check_dir(r, p, depth - 1);	/* <machine-id>/ */
+			check_file(cl, name, p, at_once);
+		else if (depth > 0)	/* <machine-id>/ */
+			check_dir(cl, name, p, depth - 1, at_once);
 		free(p);
 	}
 	closedir(d);
 }
 
-/* Every journal file not checked yet; forgets the ones gone. */
+/* Every journal file of directory ("": the local journal's) not checked
+ * yet; forgets the ones gone. at_once: a failure is named at the first
+ * look (--scan, --once: there is no second). */
 static void
-check_files(struct reader *r)
+check_files(struct checklist *cl, const char *name, const char *directory,
+    bool at_once)
 {
 	size_t i, n = 0;
 
-	for (i = 0; i < r->nchecked; i++)
-		r->checked[i].seen = false;
-	if (r->directory[0] != '\0') {
-		check_dir(r, r->directory, 0);
+	for (i = 0; i < cl->n; i++)
+		cl->v[i].seen = false;
+	if (directory[0] != '\0') {
+		check_dir(cl, name, directory, 0, at_once);
 	} else {
-		check_dir(r, "/var/log/journal", 1);
-		check_dir(r, "/run/log/journal", 1);
+		check_dir(cl, name, "/var/log/journal", 1, at_once);
+		check_dir(cl, name, "/run/log/journal", 1, at_once);
 	}
-	for (i = 0; i < r->nchecked; i++)
-		if (r->checked[i].seen)
-			r->checked[n++] = r->checked[i];
-	r->nchecked = n;
+	for (i = 0; i < cl->n; i++)
+		if (cl->v[i].seen)
+			cl->v[n++] = cl->v[i];
+	cl->n = n;
+}
+
+static void
+check_reader(struct reader *r)
+{
+	check_files(&r->checked, r->name, r->directory, !r->jn->watch);
 }
 
 static void	poll_cb(uv_poll_t *h, int status, int events);
@@ -330,7 +362,7 @@ try_open(struct reader *r)
 	log_info("journal %s: reading %s%s", r->name, where(r),
 	    r->open_warned ? " (it can be opened now)" : "");
 	r->open_warned = false;
-	check_files(r);
+	check_reader(r);
 	if (r->jn->watch) {
 		fd = sd_journal_get_fd(r->j);
 		if (fd < 0) {
@@ -601,7 +633,7 @@ process(struct reader *r)
 		r->jn->st.changes++;
 		log_info("journal %s: files added or removed in %s (rotation "
 		    "or vacuum), reading on", r->name, where(r));
-		check_files(r);
+		check_reader(r);
 	}
 }
 
@@ -641,7 +673,7 @@ free_reader(struct reader *r)
 	free(r->cursor);
 	free(r->start_cursor);
 	free(r->hw_cursor);
-	free(r->checked);
+	free(r->checked.v);
 	free(r);
 }
 
@@ -739,7 +771,7 @@ journal_rescan(struct journal *jn)
 			continue;
 		}
 		process(r);
-		check_files(r);
+		check_reader(r);
 	}
 }
 
@@ -952,12 +984,15 @@ journal_scan(const struct config_input *in, journal_block_fn *fn,
     void *arg, uint64_t *entries, struct ew_err *err)
 {
 	struct buf b = { 0 };
+	struct checklist cl = { 0 };
 	sd_journal *j;
 	const void *d;
 	size_t len;
 	int e;
 
 	*entries = 0;
+	check_files(&cl, in->name, in->journal.directory, true);
+	free(cl.v);
 	e = open_journal(in->journal.directory, in->journal.units,
 	    in->journal.nunits, in->max_line, &j);
 	if (e < 0) {
