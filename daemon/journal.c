@@ -612,13 +612,15 @@ read_reader(struct reader *r, bool unlimited)
 		n++;
 	}
 	flush_block(r);
-	if (!moved)
-		return;
-	note_cursor(r);
-	if (!r->replaying && r->cursor != NULL) {
-		set_str(&r->hw_cursor, r->cursor);
-		r->hw_usec = jn->last_usec;
+	if (moved) {
+		note_cursor(r);
+		if (!r->replaying && r->cursor != NULL) {
+			set_str(&r->hw_cursor, r->cursor);
+			r->hw_usec = jn->last_usec;
+		}
 	}
+	/* also a position just placed (start_at end): stored even when
+	 * nothing was counted, so the next start does not count history */
 	note_offset(r);
 }
 
