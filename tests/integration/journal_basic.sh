@@ -6,7 +6,7 @@
 # vacuumed; the counts per class are exact throughout, and `P stats`
 # counts the journal's lines. A restart resumes after the stored cursor.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/journal_lib.sh"
+. "$(dirname "$0")/journal_lib.inc"
 
 write_jconfig
 start_redis

@@ -3,7 +3,7 @@
 # (never again) and counts the other files exactly, while they grow. The
 # same file is named by --scan.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/journal_lib.sh"
+. "$(dirname "$0")/journal_lib.inc"
 
 write_jconfig
 start_redis

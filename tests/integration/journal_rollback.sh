@@ -3,7 +3,7 @@
 # stored cursor and reads again, so the totals are exact again, and the
 # entries read twice never reach the detector twice (no alert fires).
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/journal_lib.sh"
+. "$(dirname "$0")/journal_lib.inc"
 
 # The writer is deterministic: 478 Punishment entries in all. Fed twice,
 # the re-read entries (182 after the first rollback) would cross 520.

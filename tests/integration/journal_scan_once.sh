@@ -5,7 +5,7 @@
 # when the entry at the stored cursor was vacuumed, that is logged and
 # reading goes on from the oldest entry after it, losing nothing.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/journal_lib.sh"
+. "$(dirname "$0")/journal_lib.inc"
 
 write_jconfig
 gen --per-batch 100000
