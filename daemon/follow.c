@@ -11,8 +11,10 @@
  * (retire) however it goes: its tailer is parked, identity and position
  * kept. Every statistic is counted when it happens. Time flows in: the
  * monotonic clock for durations, the wall clock for buckets and file
- * timestamps. Owns the watcher, the tailers and the shared read buffer;
- * borrows setup, agg and the class map.
+ * timestamps. Owns the watcher, the tailers, the shared read buffer and
+ * the count its lines go through (shared code with the journal inputs);
+ * borrows setup, agg and the class map. A journal cursor record in
+ * `offsets:<host>` is journal.c's: never stored, placed or dropped here.
  */
 #include <errno.h>
 #include <fcntl.h>
