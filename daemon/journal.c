@@ -103,6 +103,7 @@ struct reader {
 /* A record of an input no longer configured, kept to be dropped. */
 struct orphan {
 	char		*field;
+	char		*value;
 	uint64_t	 seen_s;
 };
 
@@ -689,8 +690,10 @@ maybe_free(struct journal *jn)
 	for (i = 0; i < jn->nr; i++)
 		free_reader(jn->r[i]);
 	free(jn->r);
-	for (i = 0; i < jn->norphans; i++)
+	for (i = 0; i < jn->norphans; i++) {
 		free(jn->orphans[i].field);
+		free(jn->orphans[i].value);
+	}
 	free(jn->orphans);
 	buf_free(&jn->block);
 	count_destroy(jn->count);
@@ -812,8 +815,10 @@ journal_stored_begin(struct journal *jn)
 
 	for (i = 0; i < jn->nr; i++)
 		set_str(&jn->r[i]->stored, NULL);
-	for (i = 0; i < jn->norphans; i++)
+	for (i = 0; i < jn->norphans; i++) {
 		free(jn->orphans[i].field);
+		free(jn->orphans[i].value);
+	}
 	jn->norphans = 0;
 }
 
@@ -834,6 +839,7 @@ journal_stored_add(struct journal *jn, const char *field, size_t flen,
 	jn->orphans = xrealloc(jn->orphans, (jn->norphans + 1) *
 	    sizeof(*jn->orphans));
 	jn->orphans[jn->norphans].field = xstrndup(field, flen);
+	jn->orphans[jn->norphans].value = xstrndup(value, vlen);
 	jn->orphans[jn->norphans++].seen_s = journal_rec_parse(value, vlen,
 	    &rec) == 0 ? rec.seen_s : 0;
 }
@@ -868,6 +874,23 @@ journal_gone_fields(struct journal *jn, uint64_t now_s, struct argv *out)
 	for (i = 0; i < jn->norphans; i++)
 		if (jn->orphans[i].seen_s + GONE_RECORD_S <= now_s)
 			argv_addstr(out, jn->orphans[i].field);
+}
+
+/* A new input whose record Redis held at the last load (an input
+ * configured again) resumes there. */
+static void
+adopt_orphan(struct journal *jn, struct reader *r)
+{
+	size_t i;
+
+	for (i = 0; i < jn->norphans; i++) {
+		if (strcmp(jn->orphans[i].field, r->field) != 0)
+			continue;
+		r->stored = jn->orphans[i].value;
+		free(jn->orphans[i].field);
+		jn->orphans[i] = jn->orphans[--jn->norphans];
+		return;
+	}
 }
 
 static bool
@@ -912,6 +935,7 @@ journal_reload(struct journal *jn, const struct setup *s,
 			}
 		if (r == NULL) {
 			r = new_reader(jn, in, i);
+			adopt_orphan(jn, r);
 			jn->r = xrealloc(jn->r, (jn->nr + 1) * sizeof(*jn->r));
 			jn->r[jn->nr++] = r;
 		}
