@@ -257,6 +257,7 @@ committed_cb(void *arg, const struct batch *b)
 	struct daemon *d = arg;
 
 	follow_committed(d->follow, b);
+	journal_committed(d->journal, b);
 }
 
 static void

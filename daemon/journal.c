@@ -83,9 +83,12 @@ struct reader {
 	bool		 placed;	/* position known: may read */
 	bool		 on_uncounted;	/* the current entry is not counted */
 	bool		 ever_placed;
-	bool		 late;		/* opened after the first start: read
+	bool		 late;		/* could not be opened at first: read
 					 * from its oldest entry (SPEC §6, as a
 					 * file that appears later) */
+	bool		 inherit;	/* took over a reconfigured reader
+					 * whose record agg holds: go on from
+					 * its cursor */
 	char		*stored;	/* the record Redis holds, or NULL */
 	char		*cursor;	/* last entry counted, or NULL */
 	char		*start_cursor;	/* where the first start began */
@@ -342,6 +345,7 @@ static void
 try_open(struct reader *r)
 {
 	struct stat st;
+	bool was_failing;
 	int e, fd;
 
 	if (r->j != NULL || r->closing)
@@ -362,6 +366,7 @@ try_open(struct reader *r)
 		goto fail;
 	log_info("journal %s: reading %s%s", r->name, where(r),
 	    r->open_warned ? " (it can be opened now)" : "");
+	was_failing = r->open_warned;
 	r->open_warned = false;
 	check_reader(r);
 	if (r->jn->watch) {
@@ -377,7 +382,7 @@ try_open(struct reader *r)
 		}
 	}
 	if (r->jn->loaded) {
-		r->late = !r->ever_placed;
+		r->late = was_failing && !r->ever_placed;
 		place(r);
 	}
 	return;
@@ -446,9 +451,19 @@ place(struct reader *r)
 	struct journal_rec rec;
 	bool first = !r->ever_placed;
 
-	if (r->j == NULL || r->placed)
+	if (r->j == NULL || r->placed || r->closing)
 		return;
 	r->on_uncounted = false;
+	if (r->inherit) {
+		r->inherit = false;
+		r->placed = true;
+		r->ever_placed = true;
+		if (r->cursor == NULL || !seek_after(r, r->cursor))
+			sd_journal_seek_head(r->j);
+		log_info("journal %s: reconfigured, reading on after its last "
+		    "entry", r->name);
+		return;
+	}
 	r->placed = true;
 	r->ever_placed = true;
 	r->replaying = r->hw_cursor != NULL;
@@ -802,7 +817,7 @@ find_reader(struct journal *jn, const char *field, size_t flen)
 	size_t i;
 
 	for (i = 0; i < jn->nr; i++)
-		if (strlen(jn->r[i]->field) == flen &&
+		if (!jn->r[i]->closing && strlen(jn->r[i]->field) == flen &&
 		    memcmp(jn->r[i]->field, field, flen) == 0)
 			return jn->r[i];
 	return NULL;
@@ -855,6 +870,24 @@ journal_stored_done(struct journal *jn)
 }
 
 void
+journal_committed(struct journal *jn, const struct batch *b)
+{
+	size_t i, j;
+
+	for (i = 0; b != NULL && i < b->noffsets; i++) {
+		const char *f = b->offsets[i].field;
+
+		if (!journal_is_field(f, strlen(f)))
+			continue;
+		for (j = jn->nr; j-- > 0;)	/* the latest reader first */
+			if (strcmp(jn->r[j]->field, f) == 0) {
+				set_str(&jn->r[j]->stored, b->offsets[i].next);
+				break;
+			}
+	}
+}
+
+void
 journal_unplace(struct journal *jn)
 {
 	size_t i;
@@ -874,6 +907,38 @@ journal_gone_fields(struct journal *jn, uint64_t now_s, struct argv *out)
 	for (i = 0; i < jn->norphans; i++)
 		if (jn->orphans[i].seen_s + GONE_RECORD_S <= now_s)
 			argv_addstr(out, jn->orphans[i].field);
+}
+
+/* A reader whose input is gone or changed stops reading; its handle and
+ * memory go with journal_close. */
+static void
+stop_reader(struct reader *r)
+{
+	if (r->closing)
+		return;
+	log_info("journal %s: no longer configured as it was, stopped",
+	    r->name);
+	r->closing = true;
+	r->placed = false;
+	if (r->polling)
+		uv_poll_stop(&r->poll);
+}
+
+/* The same input changed (units, directory): the new reader goes on
+ * from the old one's position, whose record (and pending move) agg
+ * holds, so nothing is counted twice or lost. */
+static void
+take_over(struct reader *r, struct reader *o)
+{
+	set_str(&r->stored, o->stored);
+	set_str(&r->cursor, o->cursor);
+	set_str(&r->start_cursor, o->start_cursor);
+	set_str(&r->hw_cursor, o->hw_cursor);
+	r->hw_usec = o->hw_usec;
+	r->ever_placed = o->ever_placed;
+	r->inherit = o->placed;
+	r->dirty = o->dirty;
+	stop_reader(o);
 }
 
 /* A new input whose record Redis held at the last load (an input
@@ -908,10 +973,9 @@ same_input(const struct reader *r, const struct config_input *in)
 	return true;
 }
 
-/* A reader whose input is gone (or changed: matches are fixed at open)
- * stops reading; its handle and memory go with journal_close. Its
- * record stays what Redis holds, so a new reader of the same name
- * resumes there. */
+/* Readers are matched to the new journal inputs by name, directory and
+ * units (matches are fixed at open); a changed input takes over its old
+ * reader's position. */
 void
 journal_reload(struct journal *jn, const struct setup *s,
     const size_t *class_map, size_t uncl_id)
@@ -935,7 +999,14 @@ journal_reload(struct journal *jn, const struct setup *s,
 			}
 		if (r == NULL) {
 			r = new_reader(jn, in, i);
-			adopt_orphan(jn, r);
+			for (j = nold; j-- > 0;)	/* the latest first */
+				if (!kept[j] && strcmp(jn->r[j]->field,
+				    r->field) == 0)
+					break;
+			if (j < nold)
+				take_over(r, jn->r[j]);
+			else
+				adopt_orphan(jn, r);
 			jn->r = xrealloc(jn->r, (jn->nr + 1) * sizeof(*jn->r));
 			jn->r[jn->nr++] = r;
 		}
@@ -945,26 +1016,15 @@ journal_reload(struct journal *jn, const struct setup *s,
 	for (j = 0; j < nold; j++) {
 		struct reader *r = jn->r[j];
 
-		if (kept[j] || r->closing)
-			continue;
-		log_info("journal %s: no longer configured as it was, "
-		    "stopped", r->name);
-		r->closing = true;
-		if (r->polling)
-			uv_poll_stop(&r->poll);
+		if (!kept[j])
+			stop_reader(r);
 	}
 	free(kept);
 	jn->setup = s;
 	count_reload(jn->count, s->table, class_map, uncl_id);
-	for (i = nold; i < jn->nr; i++) {
-		struct reader *r = jn->r[i];
-
-		/* a renamed or changed input has no record loaded: its
-		 * stored one comes with the next load (CONFLICT), else it
-		 * begins at start_at like a new file */
-		r->ever_placed = false;
-		try_open(r);
-	}
+	/* a new input begins at start_at, as at a first start */
+	for (i = nold; i < jn->nr; i++)
+		try_open(jn->r[i]);
 }
 
 size_t

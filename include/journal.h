@@ -18,6 +18,7 @@
 
 struct agg;
 struct argv;
+struct batch;
 struct buf;
 struct config_input;
 struct ew_err;
@@ -86,6 +87,9 @@ void		 journal_stored_begin(struct journal *jn);
 void		 journal_stored_add(struct journal *jn, const char *field,
 		    size_t flen, const char *value, size_t vlen);
 void		 journal_stored_done(struct journal *jn);
+/* Redis holds batch b now: its journal records are the stored values
+ * (what a reconfigured input goes on from). */
+void		 journal_committed(struct journal *jn, const struct batch *b);
 /* CONFLICT: every position is void until the records come again. */
 void		 journal_unplace(struct journal *jn);
 /* Appends the fields of journal records of inputs that have not been
