@@ -97,8 +97,11 @@ void		 journal_unplace(struct journal *jn);
 void		 journal_gone_fields(struct journal *jn, uint64_t now_s,
 		    struct argv *out);
 
-/* A reload: readers are matched to the new journal inputs by name (a
- * kept input keeps its position); new ones open, gone ones close. */
+/* A reload: readers are matched to the new journal inputs by name,
+ * directory and units (a kept input keeps its position); an input whose
+ * units or directory changed goes on from its old reader's position; a
+ * new input begins at start_at (or at a record Redis held for its name
+ * at the last load); a reader whose input is gone stops reading. */
 void		 journal_reload(struct journal *jn, const struct setup *s,
 		    const size_t *class_map, size_t uncl_id);
 size_t		 journal_ninputs(const struct journal *jn);

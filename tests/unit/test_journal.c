@@ -4,7 +4,9 @@
  * systemd-journal-remote (skipped when it is not installed): --scan's
  * reader, and the daemon's reader on a real loop placed at start_at,
  * at a stored cursor (the entry there is not counted again), and after
- * a CONFLICT (the entries read again count in agg but not as fresh).
+ * a CONFLICT (the entries read again count in agg but not as fresh);
+ * a reload that changes the input's units goes on from its position;
+ * records of inputs no longer configured are dropped after a day.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -22,6 +24,7 @@
 #include "check.h"
 #include "config.h"
 #include "journal.h"
+#include "keys.h"
 #include "setup.h"
 #include "table.h"
 #include "tally.h"
@@ -308,6 +311,60 @@ test_reader(void)
 	setup_destroy(s);
 }
 
+static void
+test_reload(void)
+{
+	struct setup *s = load("beginning", "a.service"), *s2;
+	size_t n = table_nclasses(s->table), i, *map;
+	struct agg *a = agg_create(SETUP_MAX_CLASSES, 10);
+	uint64_t t = 5000;
+	struct argv drop = { 0 };
+	struct journal *jn;
+	struct cut c;
+	uv_loop_t loop;
+
+	map = xcalloc(n, sizeof(*map));
+	for (i = 0; i < n; i++)
+		map[i] = i;
+	CHECK(uv_loop_init(&loop) == 0);
+	jn = journal_create(&loop, s, a, map, table_unclassified(s->table));
+	journal_start(jn, true);
+	journal_stored_begin(jn);
+	journal_stored_add(jn, "journal:old", 11, "100 x", 5);
+	journal_stored_add(jn, "journal:new", 11, "90000 y", 7);
+	journal_stored_done(jn);
+	journal_read(jn, 1000, false);
+	take_cut(a, s->table, map, &c);
+	CHECK_UINT_EQ(c.n461, 37);	/* every a.service entry so far */
+	journal_committed(jn, agg_inflight(a));
+	free(c.rec);
+
+	/* records of inputs not configured: dropped after a day */
+	journal_gone_fields(jn, 86500, &drop);
+	CHECK_UINT_EQ(drop.n, 1);
+	CHECK_STR_EQ(drop.v[0], "journal:old");
+	argv_free(&drop);
+
+	/* the units change: the new reader goes on after the old one's
+	 * last entry, and now b.service counts too */
+	s2 = load("beginning", "a.service, b.service");
+	journal_reload(jn, s2, map, table_unclassified(s2->table));
+	CHECK_UINT_EQ(journal_ninputs(jn), 1);
+	write_entries("a.service", 461, 3, &t);
+	write_entries("b.service", 461, 2, &t);
+	journal_read(jn, 2000, false);
+	take_cut(a, s2->table, map, &c);
+	CHECK_UINT_EQ(c.n461, 5);
+	free(c.rec);
+	journal_close(jn);
+	CHECK(uv_run(&loop, UV_RUN_DEFAULT) == 0);
+	CHECK(uv_loop_close(&loop) == 0);
+	free(map);
+	agg_destroy(a);
+	setup_destroy(s);
+	setup_destroy(s2);
+}
+
 int
 main(void)
 {
@@ -327,6 +384,7 @@ main(void)
 	write_entries("b.service", 473, 10, &t);
 	test_scan();
 	test_reader();
+	test_reload();
 	cmd = xasprintf("rm -rf %s", dir);
 	CHECK(system(cmd) == 0);
 	free(cmd);
