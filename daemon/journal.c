@@ -368,6 +368,7 @@ try_open(struct reader *r)
 	    r->open_warned ? " (it can be opened now)" : "");
 	was_failing = r->open_warned;
 	r->open_warned = false;
+	r->late = was_failing && !r->ever_placed;
 	check_reader(r);
 	if (r->jn->watch) {
 		fd = sd_journal_get_fd(r->j);
@@ -381,10 +382,8 @@ try_open(struct reader *r)
 			uv_poll_start(&r->poll, UV_READABLE, poll_cb);
 		}
 	}
-	if (r->jn->loaded) {
-		r->late = was_failing && !r->ever_placed;
+	if (r->jn->loaded)
 		place(r);
-	}
 	return;
 fail:
 	if (!r->open_warned)
