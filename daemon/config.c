@@ -167,7 +167,7 @@ static const struct config_key schema[] = {
 	    AT(config_input, name) },
 	/* paths or journal, exactly one: check_input */
 	{ "inputs[].paths", CONFIG_GLOBS, NULL,
-	    "the globs of the files to follow",
+	    "the globs of the files to follow; this or journal is required",
 	    .flags = CONFIG_F_NONEMPTY, STRV(config_input, paths, npaths),
 	    .what = "a glob or a list of globs", .bit = INPUT_F_PATHS },
 	{ "inputs[].journal", CONFIG_SECTION, NULL,
