@@ -47,7 +47,7 @@ static const char usage_text[] =
     "      --scan          count the files (or stdin) from their first byte,\n"
     "                      no Redis; --json for JSON, --input NAME for the\n"
     "                      patterns of that input (a journal input with\n"
-    "                      no FILE: its journal from the oldest entry)\n"
+    "                      no FILE: its whole journal)\n"
     "      --once          one pass of every input into Redis, then exit\n"
     "\n"
     "Exit: 0 ok, 64 usage, 69 Redis unreachable (--once), 78 config, 1 other.\n";
