@@ -94,6 +94,8 @@ struct reader {
 	char		*start_cursor;	/* where the first start began */
 	bool		 dirty;		/* a record must go with the counts */
 	bool		 bad_warned;	/* an unreadable entry is logged */
+	uint64_t	 change_logged_ms;	/* monotonic: the last
+						 * rotation or vacuum logged */
 	/* SPEC §8: the furthest entry ever counted; entries up to it that
 	 * are read again after a CONFLICT are not fresh */
 	char		*hw_cursor;
@@ -645,11 +647,18 @@ static void
 process(struct reader *r)
 {
 	int e = sd_journal_process(r->j);
+	uint64_t now;
 
 	if (e == SD_JOURNAL_INVALIDATE) {
 		r->jn->st.changes++;
-		log_info("journal %s: files added or removed in %s (rotation "
-		    "or vacuum), reading on", r->name, where(r));
+		/* one rotation is a remove and an add: one line for both */
+		now = ew_mono_ms();
+		if (r->change_logged_ms == 0 ||
+		    now - r->change_logged_ms >= 1000)
+			log_info("journal %s: files added or removed in %s "
+			    "(rotation or vacuum), reading on", r->name,
+			    where(r));
+		r->change_logged_ms = now;
 		check_reader(r);
 	}
 }
