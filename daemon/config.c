@@ -13,8 +13,9 @@
  * Invariants of a returned config: every string is non-NULL; table,
  * password_file (unless ""), paths and the excludes holding a '/' are
  * absolute; redis.target is the URL parsed with its credential read;
- * buckets are sorted by resolution and unique; every input has at least
- * one path and one pattern and a unique name; rules carry alerts.defaults
+ * buckets are sorted by resolution and unique; every input has either
+ * at least one path or a journal section (is_journal), at least one
+ * pattern and a unique name; rules carry alerts.defaults
  * merged under what they set. Errors name the file, 1-based line and
  * column (a key for unknown and duplicate keys, the value for bad values)
  * and the key path, e.g. inputs[0].rotate_wait.
@@ -42,7 +43,7 @@
 #define CONFIG_FILE_MAX		((size_t)1 << 20)
 #define MAX_CHILDREN		32	/* keys of one section */
 #define CONFIG_F_POS		0x100	/* PATH, STRINGS: keep positions */
-#define CONFIG_F_MASK		0x200	/* LIST: off3 holds the ALERT_F_* of
+#define CONFIG_F_MASK		0x200	/* LIST: off3 holds the *_F_* bits of
 					 * the keys an element set */
 
 struct config_ctx {
@@ -69,6 +70,12 @@ static int	check_delivery(struct config_ctx *, void *, size_t);
 static int	check_webhook(struct config_ctx *, void *, size_t);
 
 static const char *const start_at_names[] = { "end", "beginning" };
+
+/* The keys of an input that check_input needs to know were given. */
+enum input_field {
+	INPUT_F_PATHS = 1 << 0,
+	INPUT_F_JOURNAL = 1 << 1,
+};
 
 #define AT(st, m)	.off = offsetof(struct st, m), \
 	.width = sizeof(((struct st *)0)->m)
@@ -165,18 +172,29 @@ static const struct config_key schema[] = {
 	/* not required here: errwatchd asks for it (setup_load's
 	 * SETUP_INPUTS), the fleet programs read no log */
 	{ "inputs", CONFIG_LIST, NULL, "the files to follow",
-	    .flags = CONFIG_F_NONEMPTY,
+	    .flags = CONFIG_F_NONEMPTY | CONFIG_F_MASK,
+	    .off3 = offsetof(struct config_input, given),
 	    LIST_OF(config, inputs, ninputs, config_input),
 	    .what = "input", .init = init_input, .check = check_input },
 	{ "inputs[].name", CONFIG_NAME, NULL,
 	    "name of the input, unique; input<N> when absent",
 	    .flags = CONFIG_F_NONEMPTY, .min = 1, .max = 64,
 	    AT(config_input, name) },
+	/* paths or journal, exactly one: check_input */
 	{ "inputs[].paths", CONFIG_GLOBS, NULL,
-	    "the globs of the files to follow",
-	    .flags = CONFIG_F_REQUIRED | CONFIG_F_NONEMPTY,
-	    STRV(config_input, paths, npaths),
-	    .what = "a glob or a list of globs" },
+	    "the globs of the files to follow; this or journal is required",
+	    .flags = CONFIG_F_NONEMPTY, STRV(config_input, paths, npaths),
+	    .what = "a glob or a list of globs", .bit = INPUT_F_PATHS },
+	{ "inputs[].journal", CONFIG_SECTION, NULL,
+	    "read the systemd journal instead of files",
+	    AT(config_input, journal), .bit = INPUT_F_JOURNAL },
+	{ "inputs[].journal.units", CONFIG_STRINGS, "[]",
+	    "_SYSTEMD_UNIT values whose entries count; []: all",
+	    STRV(config_journal, units, nunits),
+	    .what = "a unit name or a list of unit names" },
+	{ "inputs[].journal.directory", CONFIG_PATH, "\"\"",
+	    "directory of journal files; \"\": the local journal",
+	    AT(config_journal, directory) },
 	{ "inputs[].exclude", CONFIG_GLOBS, "[]",
 	    "globs of files not to follow; without '/': the base name",
 	    .flags = CONFIG_F_RESOLVE_SLASH,
@@ -1172,6 +1190,23 @@ check_input(struct config_ctx *c, void *base, size_t idx)
 	const struct yamlconf_node *nn;
 	size_t j;
 
+	/* SPEC §16: files or the journal, never both, never neither */
+	if ((c->given & (INPUT_F_PATHS | INPUT_F_JOURNAL)) ==
+	    (INPUT_F_PATHS | INPUT_F_JOURNAL)) {
+		nn = yamlconf_find(c->y, c->map, "journal");
+		yamlconf_fail(c->y, nn != NULL ? nn : c->map, c->err,
+		    "%s: paths and journal both given: an input reads files "
+		    "or the journal, not both", c->path);
+		return -1;
+	}
+	if ((c->given & (INPUT_F_PATHS | INPUT_F_JOURNAL)) == 0) {
+		yamlconf_fail(c->y, c->map, c->err, "%s: missing required key "
+		    "\"paths\" (the globs of the files to follow) or "
+		    "\"journal\"", c->path);
+		return -1;
+	}
+	in->is_journal = (c->given & INPUT_F_JOURNAL) != 0;
+	in->given = c->given;	/* --check-config lists the one given */
 	for (j = 0; j < idx; j++) {
 		if (strcmp(all[j].name, in->name) != 0)
 			continue;
@@ -1334,6 +1369,8 @@ free_input(struct config_input *in)
 {
 	free(in->name);
 	free_strv(in->paths, in->npaths);
+	free_strv(in->journal.units, in->journal.nunits);
+	free(in->journal.directory);
 	free_strv(in->exclude, in->nexclude);
 	free_strv(in->patterns, in->npatterns);
 	free(in->pattern_pos);

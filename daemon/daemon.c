@@ -1,8 +1,10 @@
 /*
- * daemon: wires errwatchd on one uv loop: follow (the files) counts into
- * agg, and every flush_interval the session (the SPEC §8 protocol over the
+ * daemon: wires errwatchd on one uv loop: follow (the files) and journal
+ * (the systemd journal inputs, SPEC §16) count into agg, and every
+ * flush_interval the session (the SPEC §8 protocol over the
  * Redis link) sends one batch with the offsets of the files its lines came
- * from. Signals stop and reload; notify tells systemd.
+ * from (a journal input's cursor is its offset). Signals stop and
+ * reload; notify tells systemd.
  *
  * Invariants: no file is read before the session has loaded the offsets;
  * counts are kept by class-name ids that survive a reload, so a SIGHUP
@@ -30,6 +32,7 @@
 #include "spike.h"
 #include "table.h"
 #include "follow.h"
+#include "journal.h"
 
 #define RESCAN_MS		1000		/* SPEC §6 safety net */
 #define STOP_FLUSH_MS		5000		/* SPEC §10 */
@@ -41,6 +44,7 @@ struct daemon {
 	bool		 once;
 	struct setup	*setup;
 	struct follow	*follow;
+	struct journal	*journal;
 	struct session	*session;
 	struct agg	*agg;
 
@@ -75,7 +79,10 @@ static void	finish(struct daemon *d, enum daemon_result r);
 static void
 read_files(struct daemon *d)
 {
-	follow_read(d->follow, uv_now(&d->loop), ew_wall_ms(), d->once);
+	uint64_t wall = ew_wall_ms();
+
+	follow_read(d->follow, uv_now(&d->loop), wall, d->once);
+	journal_read(d->journal, wall, d->once);
 }
 
 static uint64_t
@@ -183,6 +190,7 @@ detect(struct daemon *d)
 	size_t i;
 
 	follow_take_fresh(d->follow, fresh, d->nclass_names);
+	journal_take_fresh(d->journal, fresh, d->nclass_names);
 	for (i = 0; i < d->nclass_names; i++)
 		if (fresh[i] > 0)
 			spike_observe(d->spike, i, uv_now(&d->loop),
@@ -197,13 +205,15 @@ stats_cb(void *arg, struct session_stats *st)
 {
 	struct daemon *d = arg;
 	const struct follow_stats *fs = follow_stats(d->follow);
+	const struct journal_stats *js = journal_stats(d->journal);
 
+	/* SPEC §16: the journal's entries are lines like the files' */
 	st->files = follow_open_files(d->follow);
-	st->lines = fs->lines;
-	st->bytes = fs->bytes;
-	st->matched = fs->matched;
-	st->unclassified = fs->unclassified;
-	st->long_lines = fs->long_lines;
+	st->lines = fs->lines + js->lines;
+	st->bytes = fs->bytes + js->bytes;
+	st->matched = fs->matched + js->matched;
+	st->unclassified = fs->unclassified + js->unclassified;
+	st->long_lines = fs->long_lines + js->long_lines;
 	st->rotations = fs->rotations;
 	st->truncations = fs->truncations;
 }
@@ -224,12 +234,18 @@ loaded_cb(void *arg, const struct session_rec *recs, size_t n,
 	size_t i;
 
 	follow_stored_begin(d->follow);
-	for (i = 0; i < n; i++)
+	journal_stored_begin(d->journal);
+	for (i = 0; i < n; i++) {
 		follow_stored_add(d->follow, recs[i].field, recs[i].flen,
 		    recs[i].value, recs[i].vlen);
+		journal_stored_add(d->journal, recs[i].field, recs[i].flen,
+		    recs[i].value, recs[i].vlen);
+	}
 	follow_stored_done(d->follow);
+	journal_stored_done(d->journal);
 	/* SPEC §8: seen_s is wall time, kept across restarts */
 	follow_gone_fields(d->follow, ew_wall_ms() / 1000, drop);
+	journal_gone_fields(d->journal, ew_wall_ms() / 1000, drop);
 	read_files(d);
 	if (d->once)
 		d->once_read_done = true;
@@ -241,6 +257,7 @@ committed_cb(void *arg, const struct batch *b)
 	struct daemon *d = arg;
 
 	follow_committed(d->follow, b);
+	journal_committed(d->journal, b);
 }
 
 static void
@@ -249,6 +266,7 @@ conflict_cb(void *arg)
 	struct daemon *d = arg;
 
 	follow_unplace(d->follow);
+	journal_unplace(d->journal);
 }
 
 /* More may be pending already (an outage, --once, stop). */
@@ -327,15 +345,22 @@ static void
 report_status(struct daemon *d)
 {
 	uint64_t now = uv_now(&d->loop);
-	uint64_t lines = follow_stats(d->follow)->lines;
+	uint64_t lines = follow_stats(d->follow)->lines +
+	    journal_stats(d->journal)->lines;
 	double rate = 0;
 
 	if (now > d->status_ms)
 		rate = (double)(lines - d->status_lines) * 1000 /
 		    (double)(now - d->status_ms);
-	notify_status(d->notify, "%zu files, %.0f lines/s, redis %s",
-	    follow_open_files(d->follow), rate,
-	    sink_state_name(session_link(d->session)));
+	if (journal_ninputs(d->journal) > 0)
+		notify_status(d->notify, "%zu files, %zu journal inputs, "
+		    "%.0f lines/s, redis %s", follow_open_files(d->follow),
+		    journal_ninputs(d->journal), rate,
+		    sink_state_name(session_link(d->session)));
+	else
+		notify_status(d->notify, "%zu files, %.0f lines/s, redis %s",
+		    follow_open_files(d->follow), rate,
+		    sink_state_name(session_link(d->session)));
 	d->status_lines = lines;
 	d->status_ms = now;
 }
@@ -346,6 +371,7 @@ rescan_timer_cb(uv_timer_t *h)
 	struct daemon *d = container_of(h, struct daemon, rescan_timer);
 
 	follow_rescan(d->follow, uv_now(h->loop), ew_wall_ms());
+	journal_rescan(d->journal);
 }
 
 static void
@@ -441,6 +467,7 @@ reload_fn(void *arg, char *msg, size_t msglen)
 		setup_destroy(s);
 		return -1;
 	}
+	journal_reload(d->journal, s, map, uncl);
 	spike_reload(d->spike, &s->cfg->alerts);
 	spike_classes(d, s->table, map);
 	session_set_table(d->session, s->table);
@@ -532,7 +559,10 @@ daemon_run(const char *config_path, bool once, struct ew_err *err)
 		res = DAEMON_FAIL;
 		goto out;
 	}
+	d->journal = journal_create(&d->loop, d->setup, d->agg, d->class_map,
+	    d->uncl_id);
 	follow_start(d->follow, !once);
+	journal_start(d->journal, !once);
 
 	uv_timer_init(&d->loop, &d->flush_timer);
 	uv_timer_init(&d->loop, &d->rescan_timer);
@@ -567,6 +597,7 @@ out:
 	notify_close(d->notify);
 	session_close(d->session);
 	follow_close(d->follow);
+	journal_close(d->journal);
 	uv_walk(&d->loop, close_walk_cb, NULL);
 	uv_run(&d->loop, UV_RUN_DEFAULT);
 	if (uv_loop_close(&d->loop) != 0)

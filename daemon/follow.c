@@ -11,8 +11,10 @@
  * (retire) however it goes: its tailer is parked, identity and position
  * kept. Every statistic is counted when it happens. Time flows in: the
  * monotonic clock for durations, the wall clock for buckets and file
- * timestamps. Owns the watcher, the tailers and the shared read buffer;
- * borrows setup, agg and the class map.
+ * timestamps. Owns the watcher, the tailers, the shared read buffer and
+ * the count its lines go through (shared code with the journal inputs);
+ * borrows setup, agg and the class map. A journal cursor record in
+ * `offsets:<host>` is journal.c's: never stored, placed or dropped here.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,8 +27,10 @@
 #include "agg.h"
 #include "base.h"
 #include "config.h"
+#include "count.h"
 #include "follow.h"
 #include "hmap.h"
+#include "journal.h"
 #include "keys.h"
 #include "log.h"
 #include "match.h"
@@ -93,8 +97,6 @@ struct follow {
 	uv_loop_t		*loop;
 	const struct setup	*setup;
 	struct agg		*agg;
-	const size_t		*class_map;	/* table class -> agg id */
-	size_t			 uncl_id;
 	struct watcher		*watcher;
 	char			*readbuf;
 
@@ -115,9 +117,7 @@ struct follow {
 	struct followed		*cur;		/* being read */
 	uint64_t		 mono_ms;	/* durations */
 	uint64_t		 wall_ms;	/* buckets, file timestamps */
-	bool			 fresh_now;	/* the lines being counted */
-	uint64_t		*fresh;		/* per agg class: fresh lines */
-	size_t			 nfresh;
+	struct count		*count;		/* lines to agg (SPEC §5) */
 	bool			 limit_warned;	/* max_open_files exceeded */
 	struct follow_stats	 st;
 };
@@ -131,58 +131,23 @@ static void	apply(struct follow *fl, struct followed *f,
 
 /* --- counting ---------------------------------------------------------- */
 
-static void
-hit_cb(void *arg, const char *code, size_t code_len, const char *name,
-    size_t name_len)
-{
-	struct follow *fl = arg;
-	const struct table *t = fl->setup->table;
-	size_t cls = table_classify(t, name, name_len, code, code_len);
-	size_t id = fl->class_map[cls];
-
-	agg_count(fl->agg, fl->wall_ms, id, 1);
-	/* SPEC §8: the detector sees each line of a file once */
-	if (fl->fresh_now && id < fl->nfresh)
-		fl->fresh[id]++;
-	if (id == fl->uncl_id) {
-		fl->st.unclassified++;
-		if (code_len > 0)
-			agg_count_uncl(fl->agg, code, code_len);
-		else
-			agg_count_uncl(fl->agg, name, name_len);
-	}
-}
-
+/* A block of whole lines of the file being read: through the shared
+ * line path (count), which keeps the line statistics follow reports. */
 static void
 lines_cb(void *arg, const char *buf, size_t len, bool fresh)
 {
 	struct follow *fl = arg;
 	struct followed *f = fl->cur;
 	const struct config_input *in = &fl->setup->cfg->inputs[f->input];
-	struct match_stats st = { 0 };
+	const struct count_stats *cs = count_stats(fl->count);
+	uint64_t long_before = cs->long_lines;
 
-	fl->fresh_now = fresh;
-	matcher_scan(fl->setup->matchers[f->input], buf, len, in->max_line,
-	    hit_cb, fl, &st);
-	fl->st.lines += st.lines;
-	fl->st.matched += st.matched;
-	fl->st.long_lines += st.long_lines;
-}
-
-/* The fresh counts cover every agg id the class map names. */
-static void
-size_fresh(struct follow *fl, size_t nclasses)
-{
-	size_t i, n = fl->uncl_id + 1;
-
-	for (i = 0; i < nclasses; i++)
-		n = EW_MAX(n, fl->class_map[i] + 1);
-	if (n <= fl->nfresh)
-		return;
-	fl->fresh = xrealloc(fl->fresh, n * sizeof(*fl->fresh));
-	memset(fl->fresh + fl->nfresh, 0,
-	    (n - fl->nfresh) * sizeof(*fl->fresh));
-	fl->nfresh = n;
+	count_block(fl->count, fl->setup->matchers[f->input], in->max_line,
+	    buf, len, fl->wall_ms, fresh);
+	fl->st.lines = cs->lines;
+	fl->st.matched = cs->matched;
+	fl->st.unclassified = cs->unclassified;
+	fl->st.long_lines += cs->long_lines - long_before;
 }
 
 /* --- files ------------------------------------------------------------- */
@@ -972,12 +937,8 @@ follow_read(struct follow *fl, uint64_t mono_ms, uint64_t wall_ms,
 void
 follow_take_fresh(struct follow *fl, uint64_t *counts, size_t n)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		counts[i] = i < fl->nfresh ? fl->fresh[i] : 0;
-	if (fl->nfresh > 0)
-		memset(fl->fresh, 0, fl->nfresh * sizeof(*fl->fresh));
+	memset(counts, 0, n * sizeof(*counts));
+	count_take_fresh(fl->count, counts, n);
 }
 
 /* --- stored offsets ---------------------------------------------------- */
@@ -1011,8 +972,12 @@ void
 follow_stored_add(struct follow *fl, const char *field, size_t flen,
     const char *value, size_t vlen)
 {
-	char *f = xstrndup(field, flen), *v = xstrndup(value, vlen);
+	char *f, *v;
 
+	if (journal_is_field(field, flen))
+		return;		/* the journal's cursor: journal.c's */
+	f = xstrndup(field, flen);
+	v = xstrndup(value, vlen);
 	upsert_stored(fl, f, v);
 	free(f);
 	free(v);
@@ -1049,7 +1014,10 @@ follow_committed(struct follow *fl, const struct batch *b)
 	size_t i;
 
 	for (i = 0; b != NULL && i < b->noffsets; i++)
-		upsert_stored(fl, b->offsets[i].field, b->offsets[i].next);
+		if (!journal_is_field(b->offsets[i].field,
+		    strlen(b->offsets[i].field)))
+			upsert_stored(fl, b->offsets[i].field,
+			    b->offsets[i].next);
 }
 
 /* A closed file is reopened by the next rescan if Redis holds less than
@@ -1094,9 +1062,7 @@ follow_create(uv_loop_t *loop, const struct setup *s, struct agg *agg,
 	fl->loop = loop;
 	fl->setup = s;
 	fl->agg = agg;
-	fl->class_map = class_map;
-	fl->uncl_id = uncl_id;
-	size_fresh(fl, table_nclasses(s->table));
+	fl->count = count_create(agg, s->table, class_map, uncl_id);
 	fl->readbuf = xmalloc(READ_BUF_SIZE);
 	fl->watcher = watcher_create(loop, s->cfg->inputs, s->cfg->ninputs,
 	    file_cb, scan_done_cb, fl, err);
@@ -1156,9 +1122,7 @@ follow_reload(struct follow *fl, const struct setup *s,
 		f->input = in;
 	}
 	fl->setup = s;
-	fl->class_map = class_map;
-	fl->uncl_id = uncl_id;
-	size_fresh(fl, table_nclasses(s->table));
+	count_reload(fl->count, s->table, class_map, uncl_id);
 	return 0;
 }
 
@@ -1196,7 +1160,7 @@ follow_close(struct follow *fl)
 		free(fl->failed[i].path);
 	free(fl->failed);
 	free_stored(fl);
-	free(fl->fresh);
+	count_destroy(fl->count);
 	free(fl->readbuf);
 	free(fl);
 }

@@ -46,7 +46,8 @@ static const char usage_text[] =
     "      --check-config  load config, table and patterns; print a summary\n"
     "      --scan          count the files (or stdin) from their first byte,\n"
     "                      no Redis; --json for JSON, --input NAME for the\n"
-    "                      patterns of that input\n"
+    "                      patterns of that input (a journal input with\n"
+    "                      no FILE: its whole journal)\n"
     "      --once          one pass of every input into Redis, then exit\n"
     "\n"
     "Exit: 0 ok, 64 usage, 69 Redis unreachable (--once), 78 config, 1 other.\n";
@@ -154,9 +155,19 @@ summary(const struct setup *s)
 	size_t i, n, nfiles = 0, npat = 0;
 
 	for (i = 0; i < s->cfg->ninputs; i++) {
-		n = files_now(&s->cfg->inputs[i]);
-		printf("input   %s: %zu files matched now\n",
-		    s->cfg->inputs[i].name, n);
+		const struct config_input *in = &s->cfg->inputs[i];
+
+		if (in->is_journal) {	/* SPEC §16 */
+			printf("input   %s: the systemd journal (%s), %zu "
+			    "units%s\n", in->name, in->journal.directory[0] ?
+			    in->journal.directory : "local",
+			    in->journal.nunits,
+			    in->journal.nunits == 0 ? ": all" : "");
+			npat += in->npatterns;
+			continue;
+		}
+		n = files_now(in);
+		printf("input   %s: %zu files matched now\n", in->name, n);
 		nfiles += n;
 		npat += s->cfg->inputs[i].npatterns;
 	}
@@ -187,6 +198,8 @@ run_scan(const char *path, const char *input, bool json, char **files,
 		print_err(&err);
 		return EW_EX_USAGE;
 	default:
+		if (err.msg[0] != '\0')	/* a journal that cannot open */
+			print_err(&err);
 		return EW_EX_FAIL;
 	}
 }

@@ -63,10 +63,21 @@ enum config_start_at {
 	START_AT_BEGINNING,
 };
 
+/* SPEC §16: an input that reads the systemd journal instead of files. */
+struct config_journal {
+	char		**units;	/* _SYSTEMD_UNIT values; none: all */
+	size_t		  nunits;
+	char		 *directory;	/* absolute, or "": the local journal */
+};
+
 struct config_input {
 	char		 *name;
-	char		**paths;	/* absolute globs */
+	char		**paths;	/* absolute globs; none for a journal
+					 * input */
 	size_t		  npaths;
+	bool		  is_journal;	/* journal: was given (SPEC §16) */
+	unsigned	  given;	/* INPUT_F_* of the keys given */
+	struct config_journal journal;
 	char		**exclude;	/* without '/': matched on base name */
 	size_t		  nexclude;
 	enum config_start_at start_at;
@@ -208,7 +219,8 @@ struct config_key {
 				 * target (URL) */
 	size_t		  off3;	/* positions (STRINGS) */
 	size_t		  width;	/* bytes of the value at off */
-	unsigned	  bit;	/* ALERT_F_* recorded when given */
+	unsigned	  bit;	/* ALERT_F_* (INPUT_F_* in inputs[])
+				 * recorded when given */
 	const char	 *what;	/* how errors name the expected value */
 	void		(*init)(struct config_ctx *, void *, size_t);
 				/* LIST: before the keys of element idx */

@@ -58,7 +58,9 @@ void		 follow_take_fresh(struct follow *fl, uint64_t *counts,
 		    size_t n);
 
 /* Stored offsets from Redis, given as field/value pairs between begin and
- * done; done places every file (SPEC §8) and allows reading. */
+ * done; done places every file (SPEC §8) and allows reading. A journal
+ * cursor record (journal_is_field) is not a file's: it is ignored here,
+ * and never among follow_gone_fields. */
 void		 follow_stored_begin(struct follow *fl);
 void		 follow_stored_add(struct follow *fl, const char *field,
 		    size_t flen, const char *value, size_t vlen);

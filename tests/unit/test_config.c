@@ -254,6 +254,19 @@ static const struct bad bads[] = {
 	{ "inputs:\n  - name: x\n", 2, 5,
 	    "inputs[0]: missing required key \"paths\"" },
 	{ "inputs: []\n", 1, 9, "inputs: expected at least one input" },
+	/* SPEC §16: files or the journal, exactly one */
+	{ "inputs:\n  - paths: [a.log]\n    journal: {units: [a]}\n", 3, 14,
+	    "inputs[0]: paths and journal both given" },
+	{ "inputs:\n  - name: x\n    patterns: ['(?<code>1)']\n", 2, 5,
+	    "inputs[0]: missing required key \"paths\"" },
+	{ "inputs:\n  - journal: [a.service]\n", 2, 14,
+	    "inputs[0].journal: expected a mapping" },
+	{ "inputs:\n  - journal: {unit: a.service}\n", 2, 15,
+	    "inputs[0].journal: unknown key \"unit\"" },
+	{ "inputs:\n  - journal: {units: {a: b}}\n", 2, 22,
+	    "inputs[0].journal.units: expected a unit name or a list" },
+	{ "inputs:\n  - journal: {directory: [a]}\n", 2, 26,
+	    "inputs[0].journal.directory: expected a string" },
 	{ INPUT "alerts:\n  rules:\n    - {threshold: 5}\n", 5, 7,
 	    "alerts.rules[0]: missing required key \"match\"" },
 	/* other values */
@@ -422,6 +435,44 @@ test_minimal(void)
 }
 
 /* Every key given, in block and flow style. */
+/* SPEC §16: a journal input, its defaults and a relative directory. */
+static void
+test_journal(void)
+{
+	struct config *cfg;
+	const struct config_input *in;
+	char *want;
+	struct buf b = { 0 };
+
+	cfg = load_text_ok("inputs:\n  - name: j\n    journal: {}\n"
+	    "  - journal:\n      units: [a.service, b.service]\n"
+	    "      directory: jdir\n  - paths: x.log\n");
+	CHECK_UINT_EQ(cfg->ninputs, 3);
+	in = &cfg->inputs[0];
+	CHECK(in->is_journal);
+	CHECK_UINT_EQ(in->npaths, 0);
+	CHECK_UINT_EQ(in->journal.nunits, 0);
+	CHECK_STR_EQ(in->journal.directory, "");
+	CHECK_UINT_EQ(in->start_at, START_AT_END);
+	in = &cfg->inputs[1];
+	CHECK(in->is_journal);
+	CHECK_UINT_EQ(in->journal.nunits, 2);
+	CHECK_STR_EQ(in->journal.units[1], "b.service");
+	want = xasprintf("%s/jdir", realdir);
+	CHECK_STR_EQ(in->journal.directory, want);
+	free(want);
+	CHECK(!cfg->inputs[2].is_journal);
+	CHECK_UINT_EQ(cfg->inputs[2].npaths, 1);
+	/* --check-config lists journal keys for journal inputs only */
+	config_describe(cfg, &b);
+	CHECK(strstr(b.p, "inputs[0].journal.units") != NULL);
+	CHECK(strstr(b.p, "inputs[0].paths") == NULL);
+	CHECK(strstr(b.p, "inputs[2].journal") == NULL);
+	CHECK(strstr(b.p, "inputs[2].paths") != NULL);
+	buf_free(&b);
+	config_destroy(cfg);
+}
+
 static void
 test_values(void)
 {
@@ -1275,6 +1326,7 @@ main(void)
 	test_bad();
 	test_missing_file();
 	test_minimal();
+	test_journal();
 	test_values();
 	test_nulls();
 	test_fleet();
