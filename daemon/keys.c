@@ -7,7 +7,8 @@
  *
  *   1 prefix  2 host  3 now_ms (unix ms)
  *   nfiles,   then per file:  field, expected ("" = absent), next
- *   nres,     then per bucket resolution: name ("10s"), res_s, retention_s
+ *   nres,     then per bucket resolution: name ("10s"), res_s, retention_s,
+ *             ttl_start (the bucket start that already has its TTL, 0: none)
  *   ncells,   then per cell:  start_s, npairs, npairs x (class name, count)
  *   nuncl,    then nuncl x (value, count)
  *   ncloses,  then ncloses x (resolution index, 1-based; start_s)
@@ -16,7 +17,16 @@
  *             "resolved"), json, nkv, nkv x (stream field, value)
  *   resync    ("1": rewrite this host's `P alerts:active` fields, "0": no)
  *   nactive,  then nactive x (field, json): the host's firing alerts
+ *   heartbeat ("1": ZADD `P hosts`, "0": this second's score is there)
+ *   stats_ttl ("1": EXPIRE stats:<host>, "0": it has its TTL)
  *
+ * SPEC §15: a flush carries only what changed, because with a fleet every
+ * call inside the script is paid ten thousand times. The caller says what
+ * Redis already holds: which buckets already have a TTL (EXPIRE NX once,
+ * not once per flush), whether `P hosts` already has this second, whether
+ * the stats hash has its TTL; it sends only the stats fields that changed.
+ * A reply of WIPED means Redis lost all that, so the script then writes
+ * the heartbeat and the TTL whatever the flags say.
  * Only classes with a non-zero count are sent. The script parses all of
  * ARGV before its first write, because Redis keeps the writes a script made
  * before a runtime error: a malformed ARGV must fail before touching data.
@@ -142,7 +152,9 @@ static const char flush_script[] =
 "  local name = take()\n"
 "  local res_s = takenum()\n"
 "  local ret_s = takenum()\n"
-"  res[r] = {name = name, res_s = res_s, ret_s = ret_s}\n"
+"  local ttl_start = takenum()\n"
+"  res[r] = {name = name, res_s = res_s, ret_s = ret_s,\n"
+"    ttl_start = ttl_start}\n"
 "end\n"
 "local cells = {}\n"
 "for c = 1, takenum() do\n"
@@ -187,6 +199,8 @@ static const char flush_script[] =
 "  local field = take()\n"
 "  active[field] = take()\n"
 "end\n"
+"local heartbeat = takenum() == 1\n"
+"local stats_ttl = takenum() == 1\n"
 "\n"
 "-- Compare-and-set of the offsets (SPEC §8).\n"
 "local okey = prefix .. 'offsets:' .. host\n"
@@ -217,17 +231,23 @@ static const char flush_script[] =
 "  return prefix .. 'count:' .. r.name .. ':' ..\n"
 "      int(start_s - start_s % r.res_s)\n"
 "end\n"
+"-- A bucket gets its TTL when first touched: the caller names per\n"
+"-- resolution the bucket it saw given one, and NX keeps a TTL running.\n"
 "for _, c in ipairs(cells) do\n"
+"  local bkeys = {}\n"
+"  for i, r in ipairs(res) do bkeys[i] = bucket_key(r, c.start_s) end\n"
 "  for _, p in ipairs(c.pairs) do\n"
 "    redis.call('HINCRBY', ctotal, p.cls, p.n)\n"
 "    redis.call('HINCRBY', htotal, p.cls, p.n)\n"
-"    for _, r in ipairs(res) do\n"
-"      redis.call('HINCRBY', bucket_key(r, c.start_s), p.cls, p.n)\n"
+"    for i = 1, #bkeys do\n"
+"      redis.call('HINCRBY', bkeys[i], p.cls, p.n)\n"
 "    end\n"
 "  end\n"
 "  if #c.pairs > 0 then\n"
-"    for _, r in ipairs(res) do\n"
-"      redis.call('EXPIRE', bucket_key(r, c.start_s), int(r.ret_s), 'NX')\n"
+"    for i, r in ipairs(res) do\n"
+"      if c.start_s - c.start_s % r.res_s ~= r.ttl_start then\n"
+"        redis.call('EXPIRE', bkeys[i], int(r.ret_s), 'NX')\n"
+"      end\n"
 "    end\n"
 "  end\n"
 "end\n"
@@ -312,8 +332,12 @@ static const char flush_script[] =
 "stats[#stats + 1] = 'last_flush_ms'\n"
 "stats[#stats + 1] = now_ms\n"
 "redis.call('HSET', skey, unpack(stats))\n"
-"redis.call('EXPIRE', skey, 604800)\n"
-"redis.call('ZADD', prefix .. 'hosts', int(now_s), host)\n"
+"if stats_ttl or reply == 'WIPED' then\n"
+"  redis.call('EXPIRE', skey, 604800)\n"
+"end\n"
+"if heartbeat or reply == 'WIPED' then\n"
+"  redis.call('ZADD', prefix .. 'hosts', int(now_s), host)\n"
+"end\n"
 "return redis.status_reply(reply)\n";
 
 const char *
@@ -367,6 +391,7 @@ keys_flush_argv(struct argv *out, const struct flush_meta *m,
 		argv_addstr(out, m->buckets[i].name);
 		argv_addu64(out, ms_to_s(m->buckets[i].res_ms));
 		argv_addu64(out, ms_to_s(m->buckets[i].retention_ms));
+		argv_addu64(out, m->ttl_start != NULL ? m->ttl_start[i] : 0);
 	}
 
 	for (i = 0; i < b->ncells; i++)
@@ -425,6 +450,8 @@ keys_flush_argv(struct argv *out, const struct flush_meta *m,
 	argv_addu64(out, m->resync ? m->nactive : 0);
 	for (i = 0; m->resync && i < 2 * m->nactive; i++)
 		argv_addstr(out, m->active[i]);
+	argv_addstr(out, m->heartbeat ? "1" : "0");
+	argv_addstr(out, m->stats_ttl ? "1" : "0");
 }
 
 /* The fields in SPEC §7's order; num: a JSON number, not a string. */
