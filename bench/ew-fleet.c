@@ -337,7 +337,7 @@ main(int argc, char **argv)
 	    opt.measure_s == 0)
 		usage();
 	log_init();
-	log_level = LOG_LEVEL_WARN;
+	log_level = LOG_LEVEL_ERR;	/* 10,000 connects: EAGAIN is normal */
 	setup_config();
 	if ((probe = redisConnectUnix(opt.sock)) == NULL || probe->err)
 		die("cannot reach redis-server");

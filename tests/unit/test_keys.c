@@ -678,6 +678,67 @@ test_script_told(void)
 	CHECK_INT_EQ(key_int("ZCARD", "ew:hosts"), 1);
 }
 
+/* A malformed ARGV fails before the first write, wherever it is cut
+ * short: the script checks the whole layout first (Redis keeps what a
+ * script wrote before an error). */
+static void
+test_script_short(void)
+{
+	static const struct move mv[] = { { "8:1", "", "A1" } };
+	const char *dbsize[] = { "DBSIZE" };
+	struct batch *b = batch_make(mv, 1, 1);
+	struct batch_alert *al;
+	struct argv a = { 0 };
+	const char **argv;
+	size_t *lens, i, k;
+	redisReply *r;
+
+	batch_close_add(b, 0, 1699999980);
+	b->alerts = xcalloc(1, sizeof(*b->alerts));
+	b->nalerts = 1;
+	al = &b->alerts[0];
+	al->field = xstrdup("Success@h1");
+	al->firing = true;
+	al->json = xstrdup("{}");
+	al->kv = xcalloc(2, sizeof(*al->kv));
+	al->kv[0] = xstrdup("event");
+	al->kv[1] = xstrdup("firing");
+	al->nkv = 2;
+	keys_flush_argv(&a, &meta, b);
+	argv = xcalloc(a.n + 3, sizeof(*argv));
+	lens = xcalloc(a.n + 3, sizeof(*lens));
+	argv[0] = "EVAL";
+	argv[1] = keys_flush_script();
+	argv[2] = "0";
+	for (i = 0; i < 3; i++)
+		lens[i] = strlen(argv[i]);
+	for (i = 0; i < a.n; i++) {
+		argv[i + 3] = a.v[i];
+		lens[i + 3] = a.len[i];
+	}
+	for (k = 3; k < a.n; k++) {
+		cmd0("FLUSHALL");
+		r = cmd_argv((int)(k + 3), argv, lens);
+		if (r->type != REDIS_REPLY_ERROR)
+			fprintf(stderr, "cut at %zu: no error\n", k);
+		CHECK_INT_EQ(r->type, REDIS_REPLY_ERROR);
+		freeReplyObject(r);
+		r = cmd_argv(1, dbsize, NULL);
+		CHECK_INT_EQ(r->integer, 0);
+		freeReplyObject(r);
+	}
+	/* and whole, it goes */
+	cmd0("FLUSHALL");
+	r = cmd_argv((int)(a.n + 3), argv, lens);
+	CHECK_INT_EQ(r->type, REDIS_REPLY_STATUS);
+	freeReplyObject(r);
+	CHECK_INT_EQ(key_int("XLEN", "ew:alerts"), 1);
+	free(argv);
+	free(lens);
+	argv_free(&a);
+	agg_batch_destroy(b);
+}
+
 static void
 test_script_uncl(void)
 {
@@ -1116,6 +1177,7 @@ main(void)
 	redis_start();
 	test_script_cas();
 	test_script_told();
+	test_script_short();
 	test_script_uncl();
 	test_script_close();
 	test_script_alerts();
