@@ -103,9 +103,9 @@ rows="$rows idle:500:$idle_hosts"
 echo
 echo "Redis CPU per host (INFO cpu), $secs s windows after $warmup s of warm-up;"
 echo "active hosts: 20 matched lines/s over 5 classes, one file each"
-printf '%-28s %8s %14s %14s %12s %12s\n' "fleet" "hosts" \
+printf '%-30s %8s %14s %14s %12s %12s\n' "fleet" "hosts" \
     "us/host-s bef" "us/host-s aft" "hosts/core" "hosts/core"
-printf '%-28s %8s %14s %14s %12s %12s\n' "" "" "" "" "50% before" \
+printf '%-30s %8s %14s %14s %12s %12s\n' "" "" "" "" "50% before" \
     "50% after"
 for r in $rows; do
 	IFS=: read -r kind f n <<< "$r"
@@ -113,7 +113,7 @@ for r in $rows; do
 	    echo "$n") .*flush_ms=$f " "$tmp/results" | tail -1)
 	a=$(grep "^after .*active=$([ "$kind" = idle ] && echo 0 ||
 	    echo "$n") .*flush_ms=$f " "$tmp/results" | tail -1)
-	printf '%-28s %8s %14s %14s %12s %12s\n' \
+	printf '%-30s %8s %14s %14s %12s %12s\n' \
 	    "$kind, flush_interval ${f}ms" "$n" \
 	    "$(field "$b" us_per_host_s)" "$(field "$a" us_per_host_s)" \
 	    "$(field "$b" hosts_per_core_50)" "$(field "$a" hosts_per_core_50)"
