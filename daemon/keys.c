@@ -25,8 +25,11 @@
  * Redis already holds: which buckets already have a TTL (EXPIRE NX once,
  * not once per flush), whether `P hosts` already has this second, whether
  * the stats hash has its TTL; it sends only the stats fields that changed.
- * A reply of WIPED means Redis lost all that, so the script then writes
- * the heartbeat and the TTL whatever the flags say.
+ * A reply of WIPED means Redis lost all that, so the script then gives
+ * every bucket it touches its TTL and writes the heartbeat and the stats
+ * TTL whatever the caller said (the caller says everything again in the
+ * next flush).
+ *
  * Only classes with a non-zero count are sent. The script checks the
  * layout of all of ARGV before its first write, because Redis keeps the
  * writes a script made before a runtime error: a malformed ARGV must fail
@@ -218,7 +221,9 @@ static const char flush_script[] =
 "\n"
 "-- Counts: totals, this host's totals, one hash per resolution. A bucket\n"
 "-- gets its TTL when first touched: the caller names per resolution the\n"
-"-- bucket it saw given one, and NX keeps a running TTL.\n"
+"-- bucket it saw given one, and NX keeps a running TTL. A wiped Redis\n"
+"-- lost every TTL with its keys.\n"
+"local wiped = reply == 'WIPED'\n"
 "local ctotal = prefix .. 'count:total'\n"
 "local htotal = prefix .. 'host:' .. host .. ':count:total'\n"
 "local function bucket_key(r, start_s)\n"
@@ -240,7 +245,7 @@ static const char flush_script[] =
 "    end\n"
 "    for r = 1, nres do\n"
 "      local rr = res[r]\n"
-"      if start_s - start_s % rr.res_s ~= rr.ttl_start then\n"
+"      if wiped or start_s - start_s % rr.res_s ~= rr.ttl_start then\n"
 "        call('EXPIRE', bkeys[r], int(rr.ret_s), 'NX')\n"
 "      end\n"
 "    end\n"
@@ -338,10 +343,10 @@ static const char flush_script[] =
 "local skey = prefix .. 'stats:' .. host\n"
 "call('HSET', skey, 'last_flush_ms', now_ms,\n"
 "    unpack(ARGV, stats_at, stats_at + 2 * nstats - 1))\n"
-"if stats_ttl or reply == 'WIPED' then\n"
+"if stats_ttl or wiped then\n"
 "  call('EXPIRE', skey, 604800)\n"
 "end\n"
-"if heartbeat or reply == 'WIPED' then\n"
+"if heartbeat or wiped then\n"
 "  call('ZADD', prefix .. 'hosts', int(now_s), host)\n"
 "end\n"
 "return redis.status_reply(reply)\n";
