@@ -14,6 +14,16 @@
  * CONFLICT or a wipe rewrites this host's `P alerts:active` fields
  * (resync). restore and resync are facts about Redis, not phases: they
  * survive a lost link.
+ *
+ * SPEC §15, the fleet's cost: a flush goes when there is something new
+ * (counts, offset moves, alerts, a resync) or when the last one went
+ * HEARTBEAT_MS ago; bucket closes alone wait for one of those. What a
+ * flush leaves out is what this session knows Redis holds (struct told):
+ * stats fields that did not change, the TTL of the buckets and of the
+ * stats hash, this second's `P hosts` score. That knowledge is dropped at
+ * every new link, CONFLICT, WIPED and DUP (a DUP batch wrote nothing), so
+ * the flush after those says everything again and a rollback never leaves
+ * a key without its TTL.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -29,6 +39,31 @@
 #include "session.h"
 #include "sink.h"
 #include "table.h"
+#include "tally.h"
+
+/* SPEC §15: a host with nothing new flushes once per 10 s, its heartbeat
+ * in `P hosts` and stats:<host> (errwatch-alerts' silent_after and the
+ * dashboard's "silent" count on it). */
+#define HEARTBEAT_MS	10000
+/* stats:<host> expires 7 days after the last EXPIRE (the script's
+ * 604800): refreshed hourly, it never runs out on a live host. */
+#define STATS_TTL_EVERY_MS	3600000
+
+enum {
+	STAT_FILES, STAT_LINES, STAT_BYTES, STAT_MATCHED, STAT_UNCLASSIFIED,
+	STAT_LONG_LINES, STAT_ROTATIONS, STAT_TRUNCATIONS, STAT_FLUSHES,
+	STAT_REDIS_ERRORS, NSTATS
+};
+
+/* What Redis holds of this host's flushes, as far as the session knows:
+ * what a flush may leave out (SPEC §15). */
+struct told {
+	uint64_t	 stats[NSTATS];	/* stats:<host> counters */
+	uint64_t	 ttl_start[CONFIG_MAX_BUCKETS];	/* bucket with a TTL,
+							 * per resolution */
+	uint64_t	 hosts_s;	/* the `P hosts` score, unix s */
+	uint64_t	 stats_ttl_ms;	/* the stats' last EXPIRE, monotonic */
+};
 
 /* A firing alert as `P alerts:active` should hold it. */
 struct active {
@@ -68,6 +103,16 @@ struct session {
 	struct argv		 codes;		/* HSET P codes ... */
 	struct argv		 inflight;	/* the batch as first sent */
 	bool			 inflight_resync;	/* it carries one */
+	/* SPEC §15: what Redis holds (valid: told_gen unchanged since the
+	 * told values came back acknowledged), and what the batch in flight
+	 * makes of it once acknowledged (cut under inflight_gen). */
+	struct told		 told;
+	bool			 told_valid;
+	uint64_t		 told_gen;	/* bumped by every forget */
+	struct told		 inflight_told;
+	uint64_t		 inflight_gen;
+	uint64_t		 sent_ms;	/* the last batch cut, or
+						 * the start, monotonic */
 	struct hmap		 active;	/* struct active by field */
 	uint64_t		 started_s;	/* unix s */
 	uint64_t		 alert_n;	/* alerts raised since start */
@@ -110,11 +155,21 @@ set_phase(struct session *s, enum session_phase to, const char *why)
 	s->phase = to;
 }
 
+/* SPEC §15: Redis may not hold what we told it (a new link, a rollback,
+ * a wipe, a DUP batch): the next flush says everything again. */
+static void
+forget_told(struct session *s)
+{
+	s->told_valid = false;
+	s->told_gen++;
+}
+
 /* The link is gone: whatever was in flight gets no answer. A batch in
  * flight stays, to go again identical after the check. */
 static void
 link_lost(struct session *s, const char *why)
 {
+	forget_told(s);
 	switch (s->phase) {
 	case SESSION_LOADING:
 		set_phase(s, SESSION_UNLOADED, why);
@@ -419,6 +474,7 @@ wiped(struct session *s)
 	s->counts.wiped++;
 	s->restore = true;
 	s->resync = true;
+	forget_told(s);
 	write_codes(s);
 }
 
@@ -431,6 +487,7 @@ conflict(struct session *s, const char *why)
 	s->counts.conflict++;
 	s->resync = true;
 	s->restore = false;
+	forget_told(s);
 	agg_drop_all(s->agg);
 	argv_reset(&s->inflight);
 	s->inflight_resync = false;
@@ -475,10 +532,16 @@ flush_reply_cb(void *arg, const struct sink_reply *r)
 		conflict(s, "CONFLICT");
 		return;
 	}
-	if (r->str != NULL && strcmp(r->str, "DUP") == 0)
+	if (r->str != NULL && strcmp(r->str, "DUP") == 0) {
 		s->counts.dup++;
-	else
+		forget_told(s);	/* the script stopped before its writes */
+	} else {
 		s->counts.ok++;
+		if (s->inflight_gen == s->told_gen) {
+			s->told = s->inflight_told;
+			s->told_valid = true;
+		}
+	}
 	if (s->on_committed != NULL)
 		s->on_committed(s->arg, agg_inflight(s->agg));
 	agg_commit(s->agg);
@@ -539,39 +602,90 @@ active_pairs(const struct session *s, size_t *n)
 	return v;
 }
 
-/* Cuts the next batch into s->inflight. False when there is nothing to
- * send. */
+/* Does c count anything? The script touches only such cells' buckets. */
+static bool
+cell_counted(const struct batch_cell *c)
+{
+	size_t i;
+
+	for (i = 0; i < tally_nclasses(c->counts); i++)
+		if (tally_get(c->counts, i) > 0)
+			return true;
+	return false;
+}
+
+/* The bucket start of c at resolution i, as the script names it. */
+static uint64_t
+cell_bucket(const struct session *s, size_t i, const struct batch_cell *c)
+{
+	return keys_bucket_start(c->start_s,
+	    EW_MAX(s->buckets[i].res_ms / 1000, 1));
+}
+
+/* SPEC §15: send or skip. Something new goes at once; with nothing new,
+ * one flush per HEARTBEAT_MS (the first tick at or past it), and the
+ * bucket closes due meanwhile ride on that one. */
+static bool
+worth_a_flush(const struct session *s, uint64_t mono_ms)
+{
+	if (s->resync || agg_has_pending(s->agg))
+		return true;
+	return mono_ms - s->sent_ms >= HEARTBEAT_MS;
+}
+
+/* Cuts the next batch into s->inflight, with what it will make Redis hold
+ * into s->inflight_told. False when there is nothing worth sending. */
 static bool
 cut(struct session *s)
 {
-	static const char *const names[] = { "files", "lines", "bytes",
-	    "matched", "unclassified", "long_lines", "rotations",
-	    "truncations", "flushes", "redis_errors" };
+	static const char *const names[NSTATS] = {
+	    [STAT_FILES] = "files", [STAT_LINES] = "lines",
+	    [STAT_BYTES] = "bytes", [STAT_MATCHED] = "matched",
+	    [STAT_UNCLASSIFIED] = "unclassified",
+	    [STAT_LONG_LINES] = "long_lines", [STAT_ROTATIONS] = "rotations",
+	    [STAT_TRUNCATIONS] = "truncations", [STAT_FLUSHES] = "flushes",
+	    [STAT_REDIS_ERRORS] = "redis_errors" };
 	static const struct batch empty;
 	struct session_stats st;
-	uint64_t values[ARRAY_SIZE(names)];
+	struct told *t = &s->inflight_told;
+	const char *fields[NSTATS];
+	uint64_t values[NSTATS];
 	struct flush_meta m;
 	const struct batch *b;
 	const char **active = NULL;
 	uint64_t now_ms = ew_wall_ms();	/* SPEC §6: names buckets only */
+	uint64_t mono_ms = uv_now(s->loop);
+	size_t i, n;
 
+	if (!worth_a_flush(s, mono_ms))
+		return false;
 	close_buckets(s, now_ms / 1000);
 	b = agg_cut(s->agg, now_ms);
-	if (b == NULL && !s->resync)
-		return false;
+	if (b == NULL)
+		b = &empty;	/* the heartbeat, and closes if any */
 	memset(&st, 0, sizeof(st));
 	if (s->on_stats != NULL)
 		s->on_stats(s->arg, &st);
-	values[0] = st.files;
-	values[1] = st.lines;
-	values[2] = st.bytes;
-	values[3] = st.matched;
-	values[4] = st.unclassified;
-	values[5] = st.long_lines;
-	values[6] = st.rotations;
-	values[7] = st.truncations;
-	values[8] = s->flushes + 1;
-	values[9] = s->redis_errors;
+	if (s->told_valid)
+		*t = s->told;
+	else
+		memset(t, 0, sizeof(*t));
+	t->stats[STAT_FILES] = st.files;
+	t->stats[STAT_LINES] = st.lines;
+	t->stats[STAT_BYTES] = st.bytes;
+	t->stats[STAT_MATCHED] = st.matched;
+	t->stats[STAT_UNCLASSIFIED] = st.unclassified;
+	t->stats[STAT_LONG_LINES] = st.long_lines;
+	t->stats[STAT_ROTATIONS] = st.rotations;
+	t->stats[STAT_TRUNCATIONS] = st.truncations;
+	t->stats[STAT_FLUSHES] = s->flushes + 1;
+	t->stats[STAT_REDIS_ERRORS] = s->redis_errors;
+	/* only the fields Redis does not hold yet */
+	for (i = 0, n = 0; i < NSTATS; i++)
+		if (!s->told_valid || t->stats[i] != s->told.stats[i]) {
+			fields[n] = names[i];
+			values[n++] = t->stats[i];
+		}
 	memset(&m, 0, sizeof(m));
 	m.prefix = s->prefix;
 	m.host = s->host;
@@ -579,16 +693,34 @@ cut(struct session *s)
 	m.buckets = s->buckets;
 	m.nbuckets = s->nbuckets;
 	m.class_names = s->class_names;
-	m.stat_fields = names;
+	m.stat_fields = fields;
 	m.stat_values = values;
-	m.nstats = ARRAY_SIZE(names);
+	m.nstats = n;
 	if (s->resync) {
 		active = active_pairs(s, &m.nactive);
 		m.active = active;
 		m.resync = true;
 	}
-	keys_flush_argv(&s->inflight, &m, b != NULL ? b : &empty);
+	/* what Redis holds already; t becomes what it holds after */
+	m.ttl_start = s->told_valid ? s->told.ttl_start : NULL;
+	for (i = 0; i < b->ncells; i++) {
+		size_t r;
+
+		if (!cell_counted(&b->cells[i]))
+			continue;	/* the script leaves its buckets alone */
+		for (r = 0; r < s->nbuckets; r++)
+			t->ttl_start[r] = cell_bucket(s, r, &b->cells[i]);
+	}
+	m.heartbeat = !s->told_valid || s->told.hosts_s != now_ms / 1000;
+	t->hosts_s = now_ms / 1000;
+	m.stats_ttl = !s->told_valid ||
+	    mono_ms - s->told.stats_ttl_ms >= STATS_TTL_EVERY_MS;
+	if (m.stats_ttl)
+		t->stats_ttl_ms = mono_ms;
+	keys_flush_argv(&s->inflight, &m, b);
 	s->inflight_resync = s->resync;
+	s->inflight_gen = s->told_gen;
+	s->sent_ms = mono_ms;
 	free(active);
 	return true;
 }
@@ -715,6 +847,9 @@ session_create(uv_loop_t *loop, struct agg *agg,
 	s->agg = agg;
 	s->phase = SESSION_UNLOADED;
 	s->started_s = ew_wall_ms() / 1000;
+	/* a host that reads nothing at all says so 10 s after its start;
+	 * one that follows files flushes their offsets at once */
+	s->sent_ms = uv_now(loop);
 	copy_settings(s, o);
 	s->sink = make_sink(s, o, err);
 	if (s->sink == NULL) {
@@ -743,6 +878,7 @@ session_reload(struct session *s, const struct session_opts *o,
 {
 	struct sink *sk, *prev;
 
+	forget_told(s);		/* the buckets may have changed */
 	if (same_link(s, o)) {
 		copy_settings(s, o);
 		return 0;

@@ -56,6 +56,14 @@ struct flush_meta {
 	bool		 resync;
 	const char	*const *active;	/* field, json, field, json, ... */
 	size_t		 nactive;	/* pairs */
+	/* SPEC §15: what Redis holds already, so the flush leaves it out.
+	 * Per resolution, the bucket start already given its TTL (NULL or
+	 * 0: none, EXPIRE NX every bucket touched). heartbeat: ZADD
+	 * `P hosts` (false: it holds this second already). stats_ttl:
+	 * EXPIRE `P stats:<host>`. A WIPED reply writes both anyway. */
+	const uint64_t	*ttl_start;	/* by resolution */
+	bool		 heartbeat;
+	bool		 stats_ttl;
 };
 
 /* The script's ARGV for a batch (no EVALSHA, sha or numkeys). */

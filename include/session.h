@@ -107,9 +107,12 @@ void		 session_set_table(struct session *s, const struct table *t);
 /* An alert event into the next batch. The session fills host, run and n
  * (the id) and remembers what is firing for a resync. */
 void		 session_alert(struct session *s, struct keys_alert *a);
-/* A flush tick: closes the buckets due, cuts a batch from agg and sends
- * it when the phase allows; a batch still unacknowledged goes again
- * identical instead. */
+/* A flush tick: when agg holds something new (or a resync is due), or
+ * 10 s went by since the last batch (the heartbeat, SPEC §15), closes the
+ * buckets due, cuts a batch from agg and sends it when the phase allows;
+ * a batch still unacknowledged goes again identical instead. A batch
+ * leaves out what the session knows Redis holds (unchanged stats fields,
+ * TTLs already set, this second's `P hosts` score). */
 void		 session_flush(struct session *s);
 enum session_phase session_phase(const struct session *s);
 const char	*session_phase_name(enum session_phase ph);

@@ -236,6 +236,9 @@ static const struct flush_meta meta = {
 	.stat_fields = stat_fields,
 	.stat_values = stat_values,
 	.nstats = ARRAY_SIZE(stat_fields),
+	/* a flush that says everything: no TTL known, heartbeat due */
+	.heartbeat = true,
+	.stats_ttl = true,
 };
 
 struct move {
@@ -304,13 +307,44 @@ test_flush_argv(void)
 	CHECK_STR_EQ(j.p,
 	    "ew:|h1|1700000000123|"
 	    "1|8:1||A1|"
-	    "3|10s|10|21600|1m|60|172800|1h|3600|7776000|"
+	    "3|10s|10|21600|0|1m|60|172800|0|1h|3600|7776000|0|"
 	    "2|1699999990|2|Success|3|Punishment|2|"
 	    "1700000000|2|Punishment|1|Unclassified|1|"
 	    "1|12345|1|"
 	    "1|2|1699999980|"
 	    "2|lines|100|matched|7|"
-	    "0|0|0");
+	    "0|0|0|"
+	    "1|1");
+	argv_free(&a);
+	buf_free(&j);
+	agg_batch_destroy(b);
+}
+
+/* SPEC §15: what Redis holds already goes as such: the buckets known to
+ * have their TTL per resolution, no heartbeat or stats TTL. */
+static void
+test_flush_argv_told(void)
+{
+	static const uint64_t ttl[] = { 1700000000, 1699999980, 1699999200 };
+	struct flush_meta m = meta;
+	struct batch *b = batch_make(NULL, 0, 0);
+	struct argv a = { 0 };
+	struct buf j = { 0 };
+	size_t i;
+
+	m.ttl_start = ttl;
+	m.heartbeat = false;
+	m.stats_ttl = false;
+	m.nstats = 0;
+	keys_flush_argv(&a, &m, b);
+	for (i = 0; i < a.n; i++)
+		buf_printf(&j, "%s%s", i ? "|" : "", a.v[i]);
+	CHECK_STR_EQ(j.p,
+	    "ew:|h1|1700000000123|"
+	    "0|"
+	    "3|10s|10|21600|1700000000|1m|60|172800|1699999980|"
+	    "1h|3600|7776000|1699999200|"
+	    "0|0|0|0|0|0|0|0|0");
 	argv_free(&a);
 	buf_free(&j);
 	agg_batch_destroy(b);
@@ -585,6 +619,123 @@ test_script_cas(void)
 	flush(b, reply, sizeof(reply));
 	CHECK_STR_EQ(reply, "OK");
 	check_counts(2);
+	agg_batch_destroy(b);
+}
+
+/* SPEC §15: a bucket gets EXPIRE NX only when it is not the one the
+ * caller knows has its TTL; the stats TTL and `P hosts` only when asked,
+ * or when Redis turns out wiped (everything was lost with it). */
+static void
+test_script_told(void)
+{
+	static const struct move first[] = { { "8:1", "", "A1" } };
+	static const struct move second[] = { { "8:1", "A1", "A2" } };
+	static const struct move third[] = { { "8:1", "A2", "A3" } };
+	static const uint64_t ttl[] = { 1700000000, 1699999980, 1699999200 };
+	static const char *const bucket_keys[] = { "ew:count:10s:1699999990",
+	    "ew:count:10s:1700000000", "ew:count:1m:1699999980",
+	    "ew:count:1h:1699999200", "ew:stats:h1" };
+	struct flush_meta m = meta;
+	struct batch *b;
+	char reply[32];
+	size_t i;
+
+	cmd0("FLUSHALL");
+	b = batch_make(first, 1, 1);
+	flush(b, reply, sizeof(reply));
+	CHECK_STR_EQ(reply, "OK");
+	agg_batch_destroy(b);
+	check_ttls();
+	/* TTLs taken away behind the caller's back show what it skips */
+	for (i = 0; i < ARRAY_SIZE(bucket_keys); i++)
+		CHECK_INT_EQ(key_int("PERSIST", bucket_keys[i]), 1);
+	CHECK_INT_EQ(key_int("DEL", "ew:hosts"), 1);
+
+	m.ttl_start = ttl;
+	m.heartbeat = false;
+	m.stats_ttl = false;
+	b = batch_make(second, 1, 1);
+	flush_meta(&m, b, reply, sizeof(reply));
+	CHECK_STR_EQ(reply, "OK");
+	agg_batch_destroy(b);
+	check_counts(2);
+	/* 10s:1699999990 is not the known one: it gets its TTL again */
+	CHECK(key_int("TTL", "ew:count:10s:1699999990") > 0);
+	CHECK_INT_EQ(key_int("TTL", "ew:count:10s:1700000000"), -1);
+	CHECK_INT_EQ(key_int("TTL", "ew:count:1m:1699999980"), -1);
+	CHECK_INT_EQ(key_int("TTL", "ew:count:1h:1699999200"), -1);
+	CHECK_INT_EQ(key_int("TTL", "ew:stats:h1"), -1);
+	CHECK_INT_EQ(key_int("EXISTS", "ew:hosts"), 0);
+	CHECK_INT_EQ(hget("ew:stats:h1", "last_flush_ms"), (long long)NOW_MS);
+
+	/* WIPED: every TTL, the heartbeat, whatever the caller said */
+	cmd0("FLUSHALL");
+	b = batch_make(third, 1, 1);
+	flush_meta(&m, b, reply, sizeof(reply));
+	CHECK_STR_EQ(reply, "WIPED");
+	agg_batch_destroy(b);
+	check_ttls();
+	CHECK_INT_EQ(key_int("ZCARD", "ew:hosts"), 1);
+}
+
+/* A malformed ARGV fails before the first write, wherever it is cut
+ * short: the script checks the whole layout first (Redis keeps what a
+ * script wrote before an error). */
+static void
+test_script_short(void)
+{
+	static const struct move mv[] = { { "8:1", "", "A1" } };
+	const char *dbsize[] = { "DBSIZE" };
+	struct batch *b = batch_make(mv, 1, 1);
+	struct batch_alert *al;
+	struct argv a = { 0 };
+	const char **argv;
+	size_t *lens, i, k;
+	redisReply *r;
+
+	batch_close_add(b, 0, 1699999980);
+	b->alerts = xcalloc(1, sizeof(*b->alerts));
+	b->nalerts = 1;
+	al = &b->alerts[0];
+	al->field = xstrdup("Success@h1");
+	al->firing = true;
+	al->json = xstrdup("{}");
+	al->kv = xcalloc(2, sizeof(*al->kv));
+	al->kv[0] = xstrdup("event");
+	al->kv[1] = xstrdup("firing");
+	al->nkv = 2;
+	keys_flush_argv(&a, &meta, b);
+	argv = xcalloc(a.n + 3, sizeof(*argv));
+	lens = xcalloc(a.n + 3, sizeof(*lens));
+	argv[0] = "EVAL";
+	argv[1] = keys_flush_script();
+	argv[2] = "0";
+	for (i = 0; i < 3; i++)
+		lens[i] = strlen(argv[i]);
+	for (i = 0; i < a.n; i++) {
+		argv[i + 3] = a.v[i];
+		lens[i + 3] = a.len[i];
+	}
+	for (k = 3; k < a.n; k++) {
+		cmd0("FLUSHALL");
+		r = cmd_argv((int)(k + 3), argv, lens);
+		if (r->type != REDIS_REPLY_ERROR)
+			fprintf(stderr, "cut at %zu: no error\n", k);
+		CHECK_INT_EQ(r->type, REDIS_REPLY_ERROR);
+		freeReplyObject(r);
+		r = cmd_argv(1, dbsize, NULL);
+		CHECK_INT_EQ(r->integer, 0);
+		freeReplyObject(r);
+	}
+	/* and whole, it goes */
+	cmd0("FLUSHALL");
+	r = cmd_argv((int)(a.n + 3), argv, lens);
+	CHECK_INT_EQ(r->type, REDIS_REPLY_STATUS);
+	freeReplyObject(r);
+	CHECK_INT_EQ(key_int("XLEN", "ew:alerts"), 1);
+	free(argv);
+	free(lens);
+	argv_free(&a);
 	agg_batch_destroy(b);
 }
 
@@ -1020,10 +1171,13 @@ main(void)
 	test_offset_roundtrip();
 	test_offset_malformed();
 	test_flush_argv();
+	test_flush_argv_told();
 	test_alert();
 
 	redis_start();
 	test_script_cas();
+	test_script_told();
+	test_script_short();
 	test_script_uncl();
 	test_script_close();
 	test_script_alerts();

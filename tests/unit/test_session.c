@@ -567,15 +567,70 @@ test_restart(void)
 static void
 test_dup(void)
 {
+	uint64_t ok = counts()->ok;
+
 	file_append(&files[1], 1, 5);
 	lose_reply = 1;
 	read_files();
 	CHECK(run_until(is_flushed, 15000));
 	CHECK_INT_EQ(lost_replies, 1);
 	CHECK_UINT_EQ(counts()->dup, 1);
-	CHECK_UINT_EQ(counts()->ok, 1);
+	CHECK_UINT_EQ(counts()->ok, ok);
 	check_counts();
 	check_offsets();
+}
+
+static bool
+never(void)
+{
+	return false;
+}
+
+static bool
+is_checking_or_later(void)
+{
+	return session_phase(sess) != SESSION_IDLE ||
+	    session_link(sess) != SINK_READY;
+}
+
+/* SPEC §15: a flush leaves out what Redis holds already (stats fields
+ * that did not change, the stats TTL) for as long as the link lives; a
+ * new link says everything again. Taken away behind the session's back,
+ * they show what it skipped. Ticks with nothing new send nothing: the
+ * heartbeat is 10 s away. */
+static void
+test_told(void)
+{
+	uint64_t ok = counts()->ok;
+
+	file_append(&files[0], 0, 2);
+	flush_all();
+	CHECK_UINT_EQ(counts()->ok, ok + 1);
+	CHECK(integer("TTL %s", "t:stats:h1") > 0);
+	CHECK_INT_EQ(integer("HGET %s files", "t:stats:h1"), 2);
+	CHECK_INT_EQ(integer("PERSIST %s", "t:stats:h1"), 1);
+	CHECK_INT_EQ(integer("HDEL %s files", "t:stats:h1"), 1);
+
+	file_append(&files[0], 1, 1);
+	flush_all();
+	CHECK_UINT_EQ(counts()->ok, ok + 2);
+	CHECK_INT_EQ(integer("TTL %s", "t:stats:h1"), -1);
+	CHECK_INT_EQ(integer("HEXISTS %s files", "t:stats:h1"), 0);
+	CHECK_INT_EQ(integer("HGET %s lines", "t:stats:h1"),
+	    (long long)(written[0] + written[1] + written[2]));
+
+	CHECK(!run_until(never, 1000));
+	CHECK_UINT_EQ(counts()->ok, ok + 2);
+
+	/* a new link: the session cannot know what Redis holds now */
+	CMD("CLIENT KILL TYPE normal SKIPME yes");
+	CHECK(run_until(is_checking_or_later, 10000));
+	file_append(&files[0], 2, 1);
+	flush_all();
+	CHECK_UINT_EQ(counts()->ok, ok + 3);
+	CHECK(integer("TTL %s", "t:stats:h1") > 0);
+	CHECK_INT_EQ(integer("HGET %s files", "t:stats:h1"), 2);
+	CHECK(integer("ZSCORE %s h1", "t:hosts") > 0);
 }
 
 /* A firing alert rides in a batch; a resolved one removes it. */
@@ -835,6 +890,7 @@ main(void)
 
 	test_first_start();
 	test_restart();
+	test_told();
 	test_dup();
 	test_conflict();
 	test_wiped();
