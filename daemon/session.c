@@ -36,6 +36,7 @@
 #include "hmap.h"
 #include "keys.h"
 #include "log.h"
+#include "sentinel.h"
 #include "session.h"
 #include "sink.h"
 #include "table.h"
@@ -48,6 +49,12 @@
 /* stats:<host> expires 7 days after the last EXPIRE (the script's
  * 604800): refreshed hourly, it never runs out on a live host. */
 #define STATS_TTL_EVERY_MS	3600000
+/* The buckets' EXPIRE NX goes again this often even when the session
+ * believes the TTL is set: a bucket key deleted or evicted behind our back
+ * (maxmemory, a DEL by hand) is recreated by HINCRBY without a TTL, and
+ * would otherwise keep none for good. A minute bounds that, at 3 EXPIREs
+ * per host per minute instead of 3 per flush. */
+#define BUCKET_TTL_EVERY_MS	60000	/* session_opts' default */
 
 enum {
 	STAT_FILES, STAT_LINES, STAT_BYTES, STAT_MATCHED, STAT_UNCLASSIFIED,
@@ -63,6 +70,8 @@ struct told {
 							 * per resolution */
 	uint64_t	 hosts_s;	/* the `P hosts` score, unix s */
 	uint64_t	 stats_ttl_ms;	/* the stats' last EXPIRE, monotonic */
+	uint64_t	 bucket_ttl_ms;	/* the last flush that gave every bucket
+					 * it touched its TTL, monotonic */
 };
 
 /* A firing alert as `P alerts:active` should hold it. */
@@ -84,8 +93,10 @@ struct session {
 
 	/* settings, copied */
 	struct redisurl		 target;	/* where and who, password resolved */
+	struct sentinel_conf	 sentinel;	/* SPEC §15; none: target's host */
 	uint64_t		 connect_timeout_ms;
 	uint64_t		 flush_interval_ms;
+	uint64_t		 bucket_ttl_every_ms;
 	char			*prefix;
 	char			*host;
 	struct config_bucket	 buckets[CONFIG_MAX_BUCKETS];
@@ -702,7 +713,13 @@ cut(struct session *s)
 		m.resync = true;
 	}
 	/* what Redis holds already; t becomes what it holds after */
-	m.ttl_start = s->told_valid ? s->told.ttl_start : NULL;
+	if (s->told_valid &&
+	    mono_ms - s->told.bucket_ttl_ms < s->bucket_ttl_every_ms) {
+		m.ttl_start = s->told.ttl_start;
+	} else {
+		m.ttl_start = NULL;
+		t->bucket_ttl_ms = mono_ms;
+	}
 	for (i = 0; i < b->ncells; i++) {
 		size_t r;
 
@@ -810,6 +827,8 @@ copy_settings(struct session *s, const struct session_opts *o)
 
 	redisurl_free(&s->target);
 	redisurl_copy(&s->target, &rc->target);
+	sentinel_conf_free(&s->sentinel);
+	sentinel_conf_copy(&s->sentinel, &rc->sentinel);
 	s->connect_timeout_ms = rc->connect_timeout_ms;
 	s->flush_interval_ms = rc->flush_interval_ms;
 	free(s->prefix);
@@ -834,6 +853,8 @@ copy_settings(struct session *s, const struct session_opts *o)
 	s->on_conflict = o->on_conflict;
 	s->on_flushed = o->on_flushed;
 	s->on_stats = o->on_stats;
+	s->bucket_ttl_every_ms = o->bucket_ttl_every_ms != 0 ?
+	    o->bucket_ttl_every_ms : BUCKET_TTL_EVERY_MS;
 	s->arg = o->arg;
 }
 
@@ -865,6 +886,7 @@ same_link(const struct session *s, const struct session_opts *o)
 	const struct config_redis *rc = o->redis;
 
 	return redisurl_equal(&s->target, &rc->target) &&
+	    sentinel_conf_equal(&s->sentinel, &rc->sentinel) &&
 	    s->connect_timeout_ms == rc->connect_timeout_ms &&
 	    s->flush_interval_ms == rc->flush_interval_ms;
 }
@@ -1037,6 +1059,7 @@ session_close(struct session *s)
 	argv_free(&s->codes);
 	argv_free(&s->inflight);
 	redisurl_free(&s->target);
+	sentinel_conf_free(&s->sentinel);
 	free(s->prefix);
 	free(s->host);
 	free(s);

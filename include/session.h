@@ -84,6 +84,12 @@ struct session_opts {
 	session_flushed_fn	*on_flushed;
 	session_stats_fn	*on_stats;
 	void			*arg;
+	uint64_t		 bucket_ttl_every_ms;	/* the buckets' EXPIRE
+						 * NX goes again this often
+						 * (SPEC §7: a key recreated
+						 * behind our back gets its
+						 * TTL back); 0: a minute.
+						 * Tests shorten it */
 };
 
 /* Replies seen since session_create, for tests and STATUS. */
