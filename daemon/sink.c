@@ -556,6 +556,20 @@ role_check(struct sink *s, const redisReply *reply)
 	return 0;
 }
 
+/* An error reply to a step of the handshake or of a sentinel's turn ends
+ * the link, naming the step. Returns true when it did. */
+static bool
+step_failed(struct sink *s, const struct cmd *c, const redisReply *reply)
+{
+	char why[WHY_LEN];
+
+	if (reply->type != REDIS_REPLY_ERROR)
+		return false;
+	snprintf(why, sizeof(why), "%s: %s", kind_name[c->kind], reply->str);
+	drop_link(s, why);
+	return true;
+}
+
 /* A sentinel's answers: AUTH, then the master's address. Anything but an
  * address ends this sentinel's turn; link_gone asks the next one. */
 static void
@@ -566,14 +580,9 @@ sentinel_reply(struct sink *s, struct cmd *c, const redisReply *reply)
 	char why[WHY_LEN], addr[WHY_LEN];
 	const char *w;
 
-	if (reply == NULL || s->dropping || !s->asking)
+	if (reply == NULL || s->dropping || !s->asking ||
+	    step_failed(s, c, reply))
 		return;
-	if (reply->type == REDIS_REPLY_ERROR) {
-		snprintf(why, sizeof(why), "%s: %s", kind_name[c->kind],
-		    reply->str);
-		drop_link(s, why);
-		return;
-	}
 	if (c->kind == CMD_SAUTH)
 		return;
 	if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2) {
@@ -607,17 +616,10 @@ sentinel_reply(struct sink *s, struct cmd *c, const redisReply *reply)
 static void
 handshake_reply(struct sink *s, struct cmd *c, const redisReply *reply)
 {
-	char why[WHY_LEN];
-
 	/* NULL: the link is gone and ev_cleanup says why */
-	if (reply == NULL || s->dropping || s->state != SINK_HANDSHAKE)
+	if (reply == NULL || s->dropping || s->state != SINK_HANDSHAKE ||
+	    step_failed(s, c, reply))
 		return;
-	if (reply->type == REDIS_REPLY_ERROR) {
-		snprintf(why, sizeof(why), "%s: %s", kind_name[c->kind],
-		    reply->str);
-		drop_link(s, why);
-		return;
-	}
 	if (c->kind == CMD_ROLE && role_check(s, reply) < 0)
 		return;
 	if (c->kind == CMD_LOAD) {
