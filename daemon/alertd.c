@@ -31,7 +31,6 @@
 #include "keys.h"
 #include "log.h"
 #include "notify.h"
-#include "sentinel.h"
 #include "setup.h"
 #include "sink.h"
 
@@ -856,19 +855,29 @@ make_targets(struct alertd *d, const struct config_delivery *c,
 	o->links.dashboard_url = c->dashboard_url;
 }
 
+/* The link cfg asks for, the reader's or the writer's (borrowed from
+ * cfg). */
+static void
+link_opts(struct alertd *d, const struct config *cfg, bool reader,
+    struct sink_opts *so)
+{
+	memset(so, 0, sizeof(*so));
+	so->target = &cfg->redis.target;
+	so->sentinel = &cfg->redis.sentinel;
+	so->connect_timeout_ms = cfg->redis.connect_timeout_ms;
+	/* the reader's replies wait up to READ_BLOCK_MS on purpose */
+	so->reply_timeout_ms = reader ? 6000 : 5000;
+	so->on_state = reader ? reader_state_cb : writer_state_cb;
+	so->arg = d;
+}
+
 static struct sink *
 make_sink(struct alertd *d, const struct config *cfg, bool reader,
     struct ew_err *err)
 {
-	struct sink_opts so = { 0 };
+	struct sink_opts so;
 
-	so.target = &cfg->redis.target;
-	so.sentinel = &cfg->redis.sentinel;
-	so.connect_timeout_ms = cfg->redis.connect_timeout_ms;
-	/* the reader's replies wait up to READ_BLOCK_MS on purpose */
-	so.reply_timeout_ms = reader ? 6000 : 5000;
-	so.on_state = reader ? reader_state_cb : writer_state_cb;
-	so.arg = d;
+	link_opts(d, cfg, reader, &so);
 	return sink_create(&d->loop, &so, err);
 }
 
@@ -887,15 +896,18 @@ set_names(struct alertd *d, const struct config *cfg)
 	buf_free(&b);
 }
 
+/* The links stay when the sink says cfg makes the same link (where,
+ * who, the password read now, sentinels, time-outs) and the keys and the
+ * consumer group are the same. */
 static bool
-same_redis(const struct config *a, const struct config *b)
+same_redis(struct alertd *d, const struct config *cfg)
 {
-	return strcmp(a->redis.url, b->redis.url) == 0 &&
-	    strcmp(a->redis.prefix, b->redis.prefix) == 0 &&
-	    strcmp(a->redis.password_file, b->redis.password_file) == 0 &&
-	    a->redis.connect_timeout_ms == b->redis.connect_timeout_ms &&
-	    sentinel_conf_equal(&a->redis.sentinel, &b->redis.sentinel) &&
-	    strcmp(a->delivery.group, b->delivery.group) == 0;
+	struct sink_opts so;
+
+	link_opts(d, cfg, true, &so);
+	return sink_same_link(d->rd, &so) &&
+	    strcmp(d->setup->cfg->redis.prefix, cfg->redis.prefix) == 0 &&
+	    strcmp(d->setup->cfg->delivery.group, cfg->delivery.group) == 0;
 }
 
 /* The fleet duties' options from cfg (SPEC §13): alerts.fleet over
@@ -938,7 +950,7 @@ reload_fn(void *arg, char *msg, size_t msglen)
 	log_info("reload: loading %s", d->config_path);
 	if ((s = setup_load(d->config_path, 0, &err)) == NULL)
 		goto fail;
-	if (!same_redis(d->setup->cfg, s->cfg)) {
+	if (!same_redis(d, s->cfg)) {
 		if ((rd = make_sink(d, s->cfg, true, &err)) == NULL ||
 		    (wr = make_sink(d, s->cfg, false, &err)) == NULL) {
 			sink_close(rd);

@@ -36,7 +36,6 @@
 #include "hmap.h"
 #include "keys.h"
 #include "log.h"
-#include "sentinel.h"
 #include "session.h"
 #include "sink.h"
 #include "table.h"
@@ -92,10 +91,6 @@ struct session {
 	bool			 wiped_warned;
 
 	/* settings, copied */
-	struct redisurl		 target;	/* where and who, password resolved */
-	struct sentinel_conf	 sentinel;	/* SPEC §15; none: target's host */
-	uint64_t		 connect_timeout_ms;
-	uint64_t		 flush_interval_ms;
 	uint64_t		 bucket_ttl_every_ms;
 	char			*prefix;
 	char			*host;
@@ -799,21 +794,30 @@ sink_state_cb(void *arg, enum sink_state st, const char *why)
 	step(s, false);
 }
 
+/* The link o asks for: borrowed from o for as long as o lives. */
+static void
+link_opts(struct session *s, const struct session_opts *o,
+    struct sink_opts *so)
+{
+	const struct config_redis *rc = o->redis;
+
+	memset(so, 0, sizeof(*so));
+	so->target = &rc->target;
+	so->sentinel = &rc->sentinel;
+	so->connect_timeout_ms = rc->connect_timeout_ms;
+	so->reply_timeout_ms = EW_MAX(5000, 4 * rc->flush_interval_ms);
+	so->script = keys_flush_script();
+	so->on_state = sink_state_cb;
+	so->arg = s;
+}
+
 static struct sink *
 make_sink(struct session *s, const struct session_opts *o,
     struct ew_err *err)
 {
-	const struct config_redis *rc = o->redis;
 	struct sink_opts so;
 
-	memset(&so, 0, sizeof(so));
-	so.target = &rc->target;
-	so.sentinel = &rc->sentinel;
-	so.connect_timeout_ms = rc->connect_timeout_ms;
-	so.reply_timeout_ms = EW_MAX(5000, 4 * rc->flush_interval_ms);
-	so.script = keys_flush_script();
-	so.on_state = sink_state_cb;
-	so.arg = s;
+	link_opts(s, o, &so);
 	return sink_create(s->loop, &so, err);
 }
 
@@ -825,12 +829,6 @@ copy_settings(struct session *s, const struct session_opts *o)
 	uint64_t now_s = ew_wall_ms() / 1000;
 	size_t i;
 
-	redisurl_free(&s->target);
-	redisurl_copy(&s->target, &rc->target);
-	sentinel_conf_free(&s->sentinel);
-	sentinel_conf_copy(&s->sentinel, &rc->sentinel);
-	s->connect_timeout_ms = rc->connect_timeout_ms;
-	s->flush_interval_ms = rc->flush_interval_ms;
 	free(s->prefix);
 	s->prefix = xstrdup(rc->prefix);
 	free(s->host);
@@ -880,17 +878,6 @@ session_create(uv_loop_t *loop, struct agg *agg,
 	return s;
 }
 
-static bool
-same_link(const struct session *s, const struct session_opts *o)
-{
-	const struct config_redis *rc = o->redis;
-
-	return redisurl_equal(&s->target, &rc->target) &&
-	    sentinel_conf_equal(&s->sentinel, &rc->sentinel) &&
-	    s->connect_timeout_ms == rc->connect_timeout_ms &&
-	    s->flush_interval_ms == rc->flush_interval_ms;
-}
-
 /* SPEC §10: a reload that changes how Redis is reached takes a new link;
  * the old one is closed, its callbacks get NULL and the batch in flight
  * goes again, identical, on the new one (SPEC §8). */
@@ -899,9 +886,11 @@ session_reload(struct session *s, const struct session_opts *o,
     struct ew_err *err)
 {
 	struct sink *sk, *prev;
+	struct sink_opts so;
 
 	forget_told(s);		/* the buckets may have changed */
-	if (same_link(s, o)) {
+	link_opts(s, o, &so);
+	if (sink_same_link(s->sink, &so)) {
 		copy_settings(s, o);
 		return 0;
 	}
@@ -1058,8 +1047,6 @@ session_close(struct session *s)
 	hmap_free(&s->active);
 	argv_free(&s->codes);
 	argv_free(&s->inflight);
-	redisurl_free(&s->target);
-	sentinel_conf_free(&s->sentinel);
 	free(s->prefix);
 	free(s->host);
 	free(s);

@@ -1390,6 +1390,34 @@ fail:
 	return NULL;
 }
 
+bool
+sink_same_link(const struct sink *s, const struct sink_opts *o)
+{
+	struct redisurl u = { 0 };
+	bool same;
+
+	if (s == NULL || o->target == NULL)
+		return false;
+	redisurl_copy(&u, o->target);
+	if (o->password != NULL && o->password[0] != '\0') {
+		explicit_bzero(u.password, u.password != NULL ?
+		    strlen(u.password) : 0);
+		free(u.password);
+		u.password = xstrdup(o->password);
+	}
+	same = redisurl_equal(&s->url, &u) &&
+	    sentinel_conf_equal(&s->sent, o->sentinel) &&
+	    s->connect_timeout_ms == (o->connect_timeout_ms ?
+	    o->connect_timeout_ms : CONNECT_TIMEOUT_MS) &&
+	    s->reply_timeout_ms == (o->reply_timeout_ms ?
+	    o->reply_timeout_ms : REPLY_TIMEOUT_MS) &&
+	    ((s->script == NULL && o->script == NULL) ||
+	    (s->script != NULL && o->script != NULL &&
+	    strcmp(s->script, o->script) == 0));
+	redisurl_free(&u);
+	return same;
+}
+
 int
 sink_command(struct sink *s, int argc, const char **argv,
     const size_t *argvlen, sink_reply_fn *cb, void *arg)

@@ -942,6 +942,17 @@ destroy(struct web *w)
 		unlink(w->unix_path);
 }
 
+/* The link cfg asks for (borrowed from cfg). */
+static void
+link_opts(const struct config *cfg, struct sink_opts *so)
+{
+	memset(so, 0, sizeof(*so));
+	so->target = &cfg->redis.target;
+	so->sentinel = &cfg->redis.sentinel;
+	so->connect_timeout_ms = cfg->redis.connect_timeout_ms;
+	so->reply_timeout_ms = 5000;
+}
+
 struct web *
 web_create(uv_loop_t *loop, const struct config *cfg, struct ew_err *err)
 {
@@ -974,11 +985,7 @@ web_create(uv_loop_t *loop, const struct config *cfg, struct ew_err *err)
 		ew_err_set(err, NULL, 0, 0, "libmicrohttpd: no epoll");
 		goto fail;
 	}
-	memset(&so, 0, sizeof(so));
-	so.target = &cfg->redis.target;
-	so.sentinel = &cfg->redis.sentinel;
-	so.connect_timeout_ms = cfg->redis.connect_timeout_ms;
-	so.reply_timeout_ms = 5000;
+	link_opts(cfg, &so);
 	w->sink = sink_create(loop, &so, err);
 	if (w->sink == NULL)
 		goto fail;
@@ -999,10 +1006,25 @@ fail:
 	return NULL;
 }
 
-void
-web_reload(struct web *w, const struct config *cfg)
+/* SPEC §10: changed Redis settings take a new link; the reads waiting
+ * on the old one get their NULL replies (their requests answer 503) and
+ * the next request reads through the new one. */
+int
+web_reload(struct web *w, const struct config *cfg, struct ew_err *err)
 {
+	struct sink_opts so;
+	struct sink *sk;
+
+	link_opts(cfg, &so);
+	if (!sink_same_link(w->sink, &so)) {
+		if ((sk = sink_create(w->loop, &so, err)) == NULL)
+			return -1;
+		log_info("reload: new Redis settings, reconnecting");
+		sink_close(w->sink);
+		w->sink = sk;
+	}
 	copy_config(w, cfg);
+	return 0;
 }
 
 const char *

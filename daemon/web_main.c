@@ -80,7 +80,12 @@ reload_fn(void *arg, char *msg, size_t msglen)
 		log_err("reload: %s; keeping the running config", msg);
 		return -1;
 	}
-	web_reload(r->web, st->cfg);
+	if (web_reload(r->web, st->cfg, &err) < 0) {
+		ew_err_format(&err, msg, msglen);
+		log_err("reload: %s; keeping the running config", msg);
+		setup_destroy(st);
+		return -1;
+	}
 	log_info("reload: %s in force", r->path);
 	setup_destroy(st);
 	return 0;

@@ -96,6 +96,12 @@ int		 sink_command(struct sink *s, int argc, const char **argv,
  * and callback rules as sink_command. */
 int		 sink_eval(struct sink *s, int argc, const char **argv,
 		    const size_t *argvlen, sink_reply_fn *cb, void *arg);
+/* True when o would make the link s has (where, who, sentinels,
+ * time-outs, script): a config reload keeps s then, else it takes a new
+ * sink. The one answer to "does this reload need a new link" for the
+ * three programs. o->target must be set. */
+bool		 sink_same_link(const struct sink *s,
+		    const struct sink_opts *o);
 enum sink_state	 sink_state(const struct sink *s);
 const char	*sink_state_name(enum sink_state st);
 /* Commands sent and not yet answered. */

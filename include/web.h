@@ -21,9 +21,12 @@ struct web;
  * and nothing left on the loop. */
 struct web	*web_create(uv_loop_t *loop, const struct config *cfg,
 		    struct ew_err *err);
-/* Takes the new config's refresh, assets and buckets; a changed Redis
- * target reconnects. listen is kept (a restart changes it). */
-void		 web_reload(struct web *w, const struct config *cfg);
+/* Takes the new config's refresh, assets and buckets; changed Redis
+ * settings (url, credential, sentinels, time-out) take a new link.
+ * listen is kept (a restart changes it). Returns 0, or -1 with err and
+ * nothing changed. */
+int		 web_reload(struct web *w, const struct config *cfg,
+		    struct ew_err *err);
 /* A line for the service manager's STATUS. */
 const char	*web_status(struct web *w);
 /* Stops serving and closes the link; memory goes once every handle is
