@@ -66,7 +66,7 @@ for i in $(seq 1 200); do
 	rm "$LOGS/v$i.log"
 done
 no_vanished_fd() {
-	! ls -l /proc/"$DPID"/fd 2>/dev/null | grep -q "/v[0-9]*\.log"
+	! ls -l /proc/"$DPID"/fd 2>/dev/null | grep "/v[0-9]*\.log" >/dev/null
 }
 wait_for 50 0.1 no_vanished_fd || fail "a descriptor on a vanished file"
 # ... and a file replaced by a directory of the same name.

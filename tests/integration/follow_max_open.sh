@@ -44,7 +44,7 @@ line 401 AuthFailure busy >> "$LOGS/f2.log"
 expect_count AuthFailure 1
 rm -f "$LOGS/f1.log"
 expect_count InternalError 1
-wait_for 50 0.1 bash -c "! ls -l /proc/$DPID/fd | grep -q '(deleted)'" ||
+wait_for 50 0.1 bash -c "! ls -l /proc/$DPID/fd | grep '(deleted)' >/dev/null" ||
 	fail "a descriptor is held on a deleted file"
 
 # A restart resumes every file from its stored offset.

@@ -236,7 +236,7 @@ depends=$(field Depends)
 # does as soon as the daemon calls notify_*; --as-needed drops it before).
 need="libc6 libuv1 libpcre2-8-0 libhiredis0.14 libyaml-0-2 libcurl4 libjansson4"
 dpkg-deb --fsys-tarfile "$DEB" | tar -xf - -C "$T" ./usr/sbin/errwatchd
-if readelf -d "$T/usr/sbin/errwatchd" | grep -q 'NEEDED.*libsystemd\.so'; then
+if readelf -d "$T/usr/sbin/errwatchd" | grep 'NEEDED.*libsystemd\.so' >/dev/null; then
 	need="$need libsystemd0"
 fi
 for p in $need; do

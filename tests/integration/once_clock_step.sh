@@ -15,7 +15,9 @@ done
 [ -n "$FT_LIB" ] || skip "libfaketime not installed (Debian package faketime)"
 # Under ASan the preloaded library comes before the runtime: allowed.
 asan=""
-if ldd "$EW_BIN" | grep -q libasan; then
+# grep without -q reads all of ldd's output: under pipefail, -q
+# quitting early can kill ldd with SIGPIPE and fail the pipeline
+if ldd "$EW_BIN" | grep libasan >/dev/null; then
 	asan="ASAN_OPTIONS=${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}"
 	asan="${asan}verify_asan_link_order=0"
 fi
