@@ -1342,6 +1342,18 @@ sink_create(uv_loop_t *loop, const struct sink_opts *o, struct ew_err *err)
 
 static void	watch_tick(uv_timer_t *t);
 
+/* sink_opts' password, when given, replaces the URL's (wiped first). */
+static void
+take_password(struct redisurl *u, const char *password)
+{
+	if (password == NULL || password[0] == '\0')
+		return;
+	if (u->password != NULL)
+		explicit_bzero(u->password, strlen(u->password));
+	free(u->password);
+	u->password = xstrdup(password);
+}
+
 static struct sink *
 create(uv_loop_t *loop, const struct sink_opts *o, bool quiet,
     struct ew_err *err)
@@ -1358,12 +1370,7 @@ create(uv_loop_t *loop, const struct sink_opts *o, bool quiet,
 		ew_err_set(err, NULL, 0, 0, "redis url: %s", uerr.msg);
 		goto fail;
 	}
-	if (o->password != NULL && o->password[0] != '\0') {
-		explicit_bzero(s->url.password, s->url.password != NULL ?
-		    strlen(s->url.password) : 0);
-		free(s->url.password);
-		s->url.password = xstrdup(o->password);
-	}
+	take_password(&s->url, o->password);
 	if (o->sentinel != NULL && o->sentinel->naddrs > 0 &&
 	    check_sentinels(s, o->sentinel, err) < 0)
 		goto fail;
@@ -1399,12 +1406,7 @@ sink_same_link(const struct sink *s, const struct sink_opts *o)
 	if (s == NULL || o->target == NULL)
 		return false;
 	redisurl_copy(&u, o->target);
-	if (o->password != NULL && o->password[0] != '\0') {
-		explicit_bzero(u.password, u.password != NULL ?
-		    strlen(u.password) : 0);
-		free(u.password);
-		u.password = xstrdup(o->password);
-	}
+	take_password(&u, o->password);
 	same = redisurl_equal(&s->url, &u) &&
 	    sentinel_conf_equal(&s->sent, o->sentinel) &&
 	    s->connect_timeout_ms == (o->connect_timeout_ms ?

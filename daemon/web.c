@@ -183,6 +183,18 @@ snaps_prune(struct web *w, uint64_t now)
 
 /* --- answers --------------------------------------------------------- */
 
+/* The headers every answer carries (SPEC §14: no inline script, nothing
+ * sniffed, nothing leaked in Referer); cache: Cache-Control's value. */
+static void
+add_headers(struct MHD_Response *resp, const char *ctype, const char *cache)
+{
+	MHD_add_response_header(resp, "Content-Type", ctype);
+	MHD_add_response_header(resp, "Content-Security-Policy", csp);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(resp, "Cache-Control", cache);
+}
+
 static enum MHD_Result
 respond(struct MHD_Connection *c, unsigned status, const char *ctype,
     struct buf *body)
@@ -195,11 +207,7 @@ respond(struct MHD_Connection *c, unsigned status, const char *ctype,
 	buf_free(body);
 	if (resp == NULL)
 		return MHD_NO;
-	MHD_add_response_header(resp, "Content-Type", ctype);
-	MHD_add_response_header(resp, "Content-Security-Policy", csp);
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	add_headers(resp, ctype, "no-store");
 	if (status == 405)
 		MHD_add_response_header(resp, "Allow", "GET, HEAD");
 	rc = MHD_queue_response(c, status, resp);
@@ -267,10 +275,7 @@ serve_file(struct MHD_Connection *c, const char *dir, const char *name,
 		close(fd);
 		return MHD_NO;
 	}
-	MHD_add_response_header(resp, "Content-Type", file_type(name, len));
-	MHD_add_response_header(resp, "Content-Security-Policy", csp);
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(resp, "Cache-Control", "max-age=300");
+	add_headers(resp, file_type(name, len), "max-age=300");
 	rc = MHD_queue_response(c, 200, resp);
 	MHD_destroy_response(resp);
 	return rc;
@@ -373,11 +378,7 @@ answer(struct req *r)
 	buf_free(&own);
 	if (resp == NULL)
 		return MHD_NO;
-	MHD_add_response_header(resp, "Content-Type", ctype);
-	MHD_add_response_header(resp, "Content-Security-Policy", csp);
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	add_headers(resp, ctype, "no-store");
 	rc = MHD_queue_response(r->conn, status, resp);
 	MHD_destroy_response(resp);
 	return rc;
